@@ -1,0 +1,1 @@
+"""Benchmarks of Vigie (``make bench``)."""

@@ -1,0 +1,12 @@
+"""URLs of the bench server: the whole application plus the bare baseline views."""
+
+from django.urls import path
+
+from bench import views
+from vigie.urls import urlpatterns as vigie_urlpatterns
+
+urlpatterns = [
+    path("bench/bare/", views.bare, name="bench_bare"),
+    path("bench/bare-api/", views.BareApiView.as_view(), name="bench_bare_api"),
+    *vigie_urlpatterns,
+]

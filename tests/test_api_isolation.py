@@ -1,0 +1,256 @@
+"""The tenant boundary, walked generically over every API route found in the URL resolver.
+
+Every route that names one object of client A (or sits under one of its tickets) is called with
+every method it offers, as users who must not see that object: the other client's users, a
+technician who does not serve client A, and (for tickets and users) a colleague of the owner
+who has no reason to see it. Each call must answer 404 — never 403, never 200 — and change
+nothing. Every list must hold none of client A's data, and its count must match what it shows.
+A new route that this table does not classify makes the walk fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import World
+from tests.test_api_support import api_as, ticket_of
+from vigie.accounts.models import ApiToken, User
+from vigie.accounts.services import issue_api_token
+from vigie.core.models import AuditEntry
+from vigie.servicedesk import services
+from vigie.servicedesk.models import Attachment, Category, Comment, PriorityMatrixCell, Ticket, TicketEvent
+from vigie.tenancy.models import Organization, Site, TechnicianGroup
+
+pytestmark = pytest.mark.django_db
+
+# Objects that belong to client A, by route basename, and whether a colleague of the owner
+# inside client A (a second requester) must also be kept out.
+TENANT_ROUTES = {
+    "organization": False,
+    "site": False,
+    "user": True,
+    "token": True,
+    "ticket": True,
+    "ticket-comment": True,
+    "ticket-attachment": True,
+    "ticket-event": True,
+}
+# Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
+SHARED_ROUTES = {"group", "category", "priority-matrix"}
+# Routes about the caller themselves.
+SELF_ROUTES = {"user-me", "api-root"}
+
+
+@dataclass
+class Route:
+    name: str
+    basename: str
+    methods: list[str]
+    arguments: list[str]
+
+
+def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else entry.namespace or namespace
+            yield from _walk(entry.url_patterns, inner or "")
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield namespace, entry
+
+
+def api_routes() -> list[Route]:
+    routes = []
+    for namespace, pattern in _walk(get_resolver().url_patterns):
+        if namespace != "api":
+            continue
+        view_class = getattr(pattern.callback, "cls", None)
+        actions = getattr(pattern.callback, "actions", None) or {}
+        offered = set(getattr(view_class, "http_method_names", ["get"]))
+        methods = [m for m in actions if m in offered and m not in {"head", "options"}] or ["get"]
+        initkwargs = getattr(pattern.callback, "initkwargs", {})
+        basename = initkwargs.get("basename") if view_class is not None else None
+        basename = basename or pattern.name
+        routes.append(Route(pattern.name or "", str(basename), methods, sorted(pattern.pattern.regex.groupindex)))
+    return routes
+
+
+@dataclass
+class TenantA:
+    ticket: Ticket
+    attachment: Attachment
+    token: ApiToken
+    secrets: list[str]
+
+
+@pytest.fixture
+def tenant_a(world: World) -> TenantA:
+    ticket = ticket_of(world, title="Caisse enregistreuse HS", description="Le terminal de paiement affiche ERREUR-7731")
+    services.assign_ticket(ticket, by=world.tech_a, assignee=world.tech_a, group=world.group_a)
+    services.add_comment(ticket, by=world.tech_a, body="Réponse publique ZEBRE-4410")
+    services.add_comment(ticket, by=world.tech_a, body="Note interne OCELOT-9921", internal=True)
+    attachment = services.add_attachments(ticket, [services.Upload("facture-martin.txt", b"total")], by=world.requester_a)[0]
+    token, _raw = issue_api_token(world.requester_a, name="Jeton de Rose")
+    Category.objects.create(name="Matériel")
+    secrets = [
+        ticket.reference,
+        ticket.title,
+        "ERREUR-7731",
+        "ZEBRE-4410",
+        "OCELOT-9921",
+        "facture-martin.txt",
+        "Jeton de Rose",
+        world.client_a.name,
+        world.client_a.support_email,
+        world.site_a.name,
+        world.requester_a.email,
+        world.manager_a.email,
+        world.it_contact_a.email,
+    ]
+    return TenantA(ticket=ticket, attachment=attachment, token=token, secrets=secrets)
+
+
+def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
+    by_basename: dict[str, dict[str, Any]] = {
+        "organization": {"pk": world.client_a.pk},
+        "site": {"pk": world.site_a.pk},
+        "user": {"pk": world.requester_a.pk},
+        "token": {"pk": a.token.pk},
+        "ticket": {"reference": a.ticket.reference},
+        "ticket-comment": {"ticket_reference": a.ticket.reference},
+        "ticket-attachment": {"ticket_reference": a.ticket.reference, "pk": a.attachment.pk},
+        "ticket-event": {"ticket_reference": a.ticket.reference},
+        "group": {"pk": world.group_a.pk},
+        "category": {"pk": Category.objects.get().pk},
+        "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
+    }
+    values = by_basename.get(route.basename, {})
+    return {name: values[name] for name in route.arguments}
+
+
+def _call(client: Any, method: str, url: str) -> Any:
+    return getattr(client, method)(url, {}, format="json") if method != "get" else client.get(url)
+
+
+def _snapshot() -> dict[str, int]:
+    models = [Organization, Site, User, ApiToken, Ticket, Comment, Attachment, TicketEvent, TechnicianGroup, Category, AuditEntry]
+    state = {model.__name__: model.objects.count() for model in models}
+    state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
+    state["inactive"] = User.objects.filter(is_active=False).count()
+    return state
+
+
+def test_every_api_route_is_classified() -> None:
+    routes = api_routes()
+    assert len(routes) >= 20
+    unknown = {r.name for r in routes if r.basename not in TENANT_ROUTES and r.basename not in SHARED_ROUTES} - SELF_ROUTES
+    assert unknown == set(), "classify these routes in the isolation walk"
+
+
+def test_other_tenants_get_404_on_every_object_route(world: World, tenant_a: TenantA) -> None:
+    outsiders = {"requester_b": world.requester_b, "manager_b": world.manager_b, "tech_b": world.tech_b}
+    colleague = world.requester_a2
+    clients = {name: api_as(user) for name, user in {**outsiders, "requester_a2": colleague}.items()}
+    admin, owner = api_as(world.admin), api_as(world.requester_a)
+    before = _snapshot()
+    checked = 0
+    for route in api_routes():
+        if route.basename not in TENANT_ROUTES or not route.arguments:
+            continue
+        url = reverse(f"api:{route.name}", kwargs=_arguments(route, world, tenant_a))
+        # The URL is right: someone entitled reads it.
+        insider = owner if route.basename == "token" else admin
+        if "get" in route.methods:
+            assert insider.get(url).status_code == 200, url
+        callers = dict(clients) if TENANT_ROUTES[route.basename] else {k: clients[k] for k in outsiders}
+        for caller_name, client in callers.items():
+            for method in route.methods:
+                response = _call(client, method, url)
+                assert response.status_code == 404, (caller_name, method, url, response.status_code)
+                if response.get("Content-Type", "").startswith("application/json"):
+                    assert response.json()["error"]["status"] == 404
+                checked += 1
+    assert checked > 80
+    assert _snapshot() == before
+
+
+def test_lists_hold_nothing_of_another_tenant(world: World, tenant_a: TenantA) -> None:
+    for user in (world.requester_b, world.manager_b, world.tech_b):
+        client = api_as(user)
+        for route in api_routes():
+            if route.arguments or "get" not in route.methods:
+                continue
+            response = client.get(reverse(f"api:{route.name}"))
+            assert response.status_code in (200, 403), (user, route.name)
+            text = response.content.decode()
+            leaked = [secret for secret in tenant_a.secrets if secret in text]
+            assert leaked == [], (user.email, route.name, leaked)
+            body = response.json()
+            if isinstance(body, dict) and "count" in body and body.get("next") is None and body.get("previous") is None:
+                assert body["count"] == len(body["results"]), (user.email, route.name)
+    # The ticket list answers zero for a filter on client A, and never counts its tickets.
+    assert api_as(world.requester_b).get("/api/v1/tickets/", {"client": "martin"}).json()["count"] == 0
+    assert api_as(world.tech_b).get("/api/v1/tickets/", {"search": "ERREUR-7731"}).json()["count"] == 0
+    assert api_as(world.requester_a2).get("/api/v1/tickets/").json()["count"] == 0
+
+
+def test_lists_under_another_tenants_ticket_are_404(world: World, tenant_a: TenantA) -> None:
+    for suffix in ("comments/", "attachments/", "events/"):
+        url = f"/api/v1/tickets/{tenant_a.ticket.reference}/{suffix}"
+        for user in (world.requester_b, world.tech_b, world.requester_a2):
+            assert api_as(user).get(url).status_code == 404
+
+
+def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: TenantA) -> None:
+    clients = {user.email: api_as(user) for user in (world.requester_b, world.manager_b, world.tech_b)}
+    before = _snapshot()
+    payloads = {
+        "ticket-list": {"organization": world.client_a.pk, "title": "Intrusion"},
+        "site-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "user-list": {"email": "intrus@x.test", "organization": world.client_a.pk, "role": "requester"},
+        "organization-list": {"name": "Intrusion", "slug": "intrusion"},
+        "group-list": {"name": "Intrusion", "clients": [world.client_a.pk]},
+        "category-list": {"name": "Intrusion"},
+    }
+    for email, client in clients.items():
+        for name, payload in payloads.items():
+            response = client.post(reverse(f"api:{name}"), payload, format="json")
+            assert response.status_code in (400, 403), (email, name, response.status_code)
+    assert _snapshot() == before
+
+
+def test_shared_provider_data_is_read_only_for_non_admins(world: World, tenant_a: TenantA) -> None:
+    clients = {user.email: api_as(user) for user in (world.requester_b, world.manager_b, world.tech_b)}
+    before = _snapshot()
+    for email, client in clients.items():
+        for route in api_routes():
+            if route.basename not in SHARED_ROUTES or not route.arguments:
+                continue
+            url = reverse(f"api:{route.name}", kwargs=_arguments(route, world, tenant_a))
+            for method in route.methods:
+                response = _call(client, method, url)
+                if method == "get":
+                    assert response.status_code in (200, 403), (email, url)
+                    assert not [s for s in tenant_a.secrets if s in json.dumps(response.json())]
+                else:
+                    assert response.status_code == 403, (email, method, url, response.status_code)
+    assert _snapshot() == before
+
+
+def test_requester_on_staff_only_routes(world: World, tenant_a: TenantA) -> None:
+    """A requester who can see the ticket is refused (403) the staff's work; one who cannot gets 404."""
+    base = f"/api/v1/tickets/{tenant_a.ticket.reference}"
+    staff_only = ["assign/", "cancel/", "watchers/"]
+    owner, colleague = api_as(world.requester_a), api_as(world.requester_a2)
+    for path in staff_only:
+        assert owner.post(f"{base}/{path}", {}, format="json").status_code == 403, path
+        assert colleague.post(f"{base}/{path}", {}, format="json").status_code == 404, path
+    assert owner.patch(f"{base}/", {"title": "x"}, format="json").status_code == 403
+    assert owner.get("/api/v1/groups/").status_code == 403
+    assert owner.post("/api/v1/categories/", {"name": "x"}, format="json").status_code == 403
+    assert owner.post("/api/v1/users/", {}, format="json").status_code == 403

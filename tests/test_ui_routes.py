@@ -1,0 +1,213 @@
+"""A generic walk over every URL route of the applications, as outsiders.
+
+Every route that takes an object is requested with an object of client B, as a user of
+client A and as the technician who does not serve client B: the answer must not tell the
+object apart from one that does not exist (404; for the service desk and portal, always
+404, for GET and POST alike). Every route of the staff interface is a 404 for client users.
+
+New routes are picked up automatically; a route whose parameter this test cannot fill
+fails, so that whoever adds it says here which object it takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from vigie.accounts.models import ApiToken, User, hash_token
+from vigie.servicedesk import services
+from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, Ticket
+from vigie.servicedesk.services import Upload
+from vigie.tenancy.models import Organization, Site, TechnicianGroup
+
+pytestmark = pytest.mark.django_db
+
+# Namespaces walked: every application namespace except Django's admin (superusers only,
+# and it answers outsiders with a redirect to its own login page).
+SKIPPED_NAMESPACES = frozenset({"admin"})
+# Our own interface answers 404 to every method for another tenant's object.
+STRICT_NAMESPACES = frozenset({"servicedesk", "portal"})
+# Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
+SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
+# Routes whose "pk" the view class does not reveal.
+PK_MODELS: dict[str, type[models.Model]] = {"accounts:api_token_revoke": ApiToken, "api:user-detail": User}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespace:name
+    namespace: str
+    parameters: tuple[str, ...]
+    callback: Any
+
+
+def _parameters(pattern: URLPattern) -> tuple[str, ...]:
+    regex_groups = tuple(pattern.pattern.regex.groupindex)
+    return regex_groups or tuple(getattr(pattern.pattern, "converters", {}))
+
+
+def all_routes() -> list[Route]:
+    found: list[Route] = []
+
+    def walk(patterns: list[Any], namespaces: tuple[str, ...], inherited: tuple[str, ...]) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                names = (*namespaces, entry.namespace) if entry.namespace else namespaces
+                walk(entry.url_patterns, names, (*inherited, *entry.pattern.regex.groupindex))
+            elif isinstance(entry, URLPattern) and entry.name and namespaces:
+                namespace = ":".join(namespaces)
+                params = (*inherited, *_parameters(entry))
+                found.append(Route(f"{namespace}:{entry.name}", namespaces[0], params, entry.callback))
+
+    walk(get_resolver().url_patterns, (), ())
+    return [route for route in found if route.namespace not in SKIPPED_NAMESPACES]
+
+
+@dataclass
+class Objects:
+    """One object of each tenant-owned kind, belonging to client B."""
+
+    ticket: Ticket
+    attachment: Attachment
+    organization: Organization
+    site: Site
+    user: User
+    token: ApiToken
+
+    def for_model(self, model: type[models.Model]) -> models.Model | None:
+        by_model: dict[type[models.Model], models.Model] = {
+            Ticket: self.ticket,
+            Attachment: self.attachment,
+            Organization: self.organization,
+            Site: self.site,
+            User: self.user,
+            ApiToken: self.token,
+        }
+        return by_model.get(model)
+
+
+@pytest.fixture
+def client_b_objects(world) -> Objects:
+    site = Site.objects.create(organization=world.client_b, name="Siège", city="Paris")
+    ticket = services.open_ticket(
+        by=world.requester_b,
+        organization=world.client_b,
+        title="Secret du cabinet Lefèvre",
+        site=site,
+        uploads=[Upload("bilan.txt", b"confidentiel")],
+    )
+    services.add_comment(ticket, by=world.tech_b, body="Réponse du cabinet", uploads=[Upload("reponse.txt", b"ok")])
+    token = ApiToken.objects.create(user=world.requester_b, name="script", token_hash=hash_token("vg_b_secret"), hint="vg_b_s")
+    return Objects(
+        ticket=ticket,
+        attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
+        organization=world.client_b,
+        site=site,
+        user=world.requester_b,
+        token=token,
+    )
+
+
+def _model_of(route: Route) -> type[models.Model] | None:
+    if route.name in PK_MODELS:
+        return PK_MODELS[route.name]
+    view_class = getattr(route.callback, "cls", None) or getattr(route.callback, "view_class", None)
+    queryset = getattr(view_class, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer = getattr(view_class, "serializer_class", None)
+    return getattr(getattr(serializer, "Meta", None), "model", None)
+
+
+def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, Any] | None:
+    """URL keyword arguments pointing at client B's object (or at no object at all), or None
+    when the route's object is shared reference data."""
+    kwargs: dict[str, Any] = {}
+    for name in route.parameters:
+        if name in ("reference", "ticket_reference"):
+            kwargs[name] = "INC-999999" if missing else objects.ticket.reference
+        elif name == "attachment_id":
+            kwargs[name] = 999999 if missing else objects.attachment.pk
+        elif name == "pk":
+            model = _model_of(route)
+            if model in SHARED_MODELS:
+                return None
+            instance = objects.for_model(model) if model is not None else None
+            if instance is None:
+                pytest.fail(f"{route.name}: say in PK_MODELS or Objects which object its 'pk' takes")
+            # A sub-resource of a ticket (its attachments) takes the ticket's own attachment.
+            if model is Attachment:
+                instance = objects.attachment
+            kwargs[name] = 999999 if missing else instance.pk
+        else:
+            pytest.fail(f"{route.name}: unknown URL parameter {name!r}; teach this test which object it takes")
+    return kwargs
+
+
+def object_routes() -> list[Route]:
+    return [route for route in all_routes() if route.parameters]
+
+
+def test_the_walk_covers_the_interfaces():
+    names = {route.name for route in all_routes()}
+    assert {"servicedesk:ticket_detail", "servicedesk:attachment_download", "portal:ticket_detail", "accounts:profile"} <= names
+    assert len(object_routes()) >= 12
+
+
+@pytest.mark.parametrize("outsider", ["requester_a", "it_contact_a", "tech_a"])
+def test_every_object_route_hides_client_b(world, client_b_objects, login, outsider):
+    client = login(getattr(world, outsider))
+    checked = 0
+    for route in object_routes():
+        kwargs = fill(route, client_b_objects)
+        if kwargs is None:
+            continue
+        url = reverse(route.name, kwargs=kwargs)
+        nowhere = reverse(route.name, kwargs=fill(route, client_b_objects, missing=True))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            content = b"" if getattr(response, "streaming", False) else response.content
+            assert b"Secret du cabinet" not in content, f"{method.upper()} {url} shows client B's ticket"
+            assert b"confidentiel" not in content, f"{method.upper()} {url} shows client B's file"
+            if route.namespace in STRICT_NAMESPACES:
+                assert response.status_code == 404, f"{method.upper()} {url} as {outsider}: {response.status_code}"
+            else:
+                same_as_missing = getattr(client, method)(nowhere).status_code
+                assert response.status_code == 404 or response.status_code == same_as_missing, (
+                    f"{method.upper()} {url} as {outsider}: {response.status_code}, "
+                    f"but {same_as_missing} for an object that does not exist"
+                )
+            checked += 1
+    assert checked >= 20
+    client_b_objects.ticket.refresh_from_db()
+    assert client_b_objects.ticket.comments.count() == 1  # nothing was written by the walk
+
+
+@pytest.mark.parametrize("user_attr", ["requester_a", "it_contact_a", "manager_a"])
+def test_staff_routes_are_404_for_client_users(world, login, user_attr):
+    """Even with the user's own ticket and attachment, the staff interface does not exist for them."""
+    user = getattr(world, user_attr)
+    own = services.open_ticket(by=user, organization=world.client_a, title="Le mien", uploads=[Upload("a.txt", b"a")])
+    values = {"reference": own.reference, "attachment_id": own.attachments.get().pk}
+    client = login(user)
+    staff_routes = [route for route in all_routes() if route.namespace == "servicedesk"]
+    assert len(staff_routes) >= 8
+    for route in staff_routes:
+        url = reverse(route.name, kwargs={name: values[name] for name in route.parameters})
+        for method in ("get", "post"):
+            assert getattr(client, method)(url).status_code == 404, f"{method.upper()} {url} as {user_attr}"
+    own.refresh_from_db()
+    assert own.comments.count() == 0 and own.assignee is None
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, world, client_b_objects):
+    for route in all_routes():
+        if route.namespace not in STRICT_NAMESPACES:
+            continue
+        kwargs = fill(route, client_b_objects)
+        response = client.get(reverse(route.name, kwargs=kwargs))
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), route.name

@@ -1,0 +1,33 @@
+"""The v1 router: every viewset of the API is registered here."""
+
+from rest_framework.routers import DefaultRouter
+
+from vigie.api.views.common import REFERENCE_REGEX
+from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
+from vigie.api.views.tenancy import GroupViewSet, OrganizationViewSet, SiteViewSet
+from vigie.api.views.tickets import TicketViewSet
+from vigie.api.views.timeline import AttachmentViewSet, CommentViewSet, TicketEventViewSet
+from vigie.api.views.tokens import ApiTokenViewSet
+from vigie.api.views.users import UserViewSet
+
+TICKET = rf"tickets/(?P<ticket_reference>{REFERENCE_REGEX})"
+
+
+class Router(DefaultRouter):
+    """No ``.json`` format-suffix routes: one URL per resource, content negotiated by ``Accept``."""
+
+    include_format_suffixes = False
+
+
+router = Router()
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("sites", SiteViewSet, basename="site")
+router.register("users", UserViewSet, basename="user")
+router.register("groups", GroupViewSet, basename="group")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("priority-matrix", PriorityMatrixViewSet, basename="priority-matrix")
+router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register(f"{TICKET}/comments", CommentViewSet, basename="ticket-comment")
+router.register(f"{TICKET}/attachments", AttachmentViewSet, basename="ticket-attachment")
+router.register(f"{TICKET}/events", TicketEventViewSet, basename="ticket-event")

@@ -1,0 +1,1 @@
+"""Viewsets of the REST API v1, one module per resource family."""

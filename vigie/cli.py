@@ -1,0 +1,18 @@
+"""The ``vigie`` console command: Django's management commands plus Vigie's own
+(serve, worker, demo, createadmin, fetchmail, ...)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigie.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["vigie", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

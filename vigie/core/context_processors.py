@@ -1,0 +1,22 @@
+"""Template context shared by every page: who the user is and which menus to show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from vigie.tenancy.access import access_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"vigie_is_staff": False, "vigie_languages": settings.LANGUAGES}
+    access = access_for(user)
+    return {
+        "vigie_is_staff": access.is_staff_member,
+        "vigie_is_admin": access.is_admin,
+        "vigie_languages": settings.LANGUAGES,
+    }

@@ -1,0 +1,109 @@
+"""Full-text search over tickets (title, description, public replies).
+
+PostgreSQL uses a GIN index on ``to_tsvector('simple', search_text)``; SQLite uses an
+FTS5 table kept in step by triggers (both created in migration 0002). The public
+function is ``search_tickets(queryset, text)``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+if TYPE_CHECKING:
+    from vigie.servicedesk.models import Ticket, TicketQuerySet
+
+MAX_SEARCH_TEXT = 100_000
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+POSTGRESQL_MATCH = "SELECT id FROM servicedesk_ticket WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', %s)"
+SQLITE_MATCH = "SELECT rowid FROM servicedesk_ticket_fts WHERE servicedesk_ticket_fts MATCH %s"
+
+# Created by migration 0002 on the matching database only.
+POSTGRESQL_INDEX = (
+    "CREATE INDEX IF NOT EXISTS servicedesk_ticket_search_gin "
+    "ON servicedesk_ticket USING gin (to_tsvector('simple', search_text))"
+)
+SQLITE_FTS = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS servicedesk_ticket_fts USING fts5("
+    "search_text, content='servicedesk_ticket', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS servicedesk_ticket_fts_insert AFTER INSERT ON servicedesk_ticket BEGIN "
+    "INSERT INTO servicedesk_ticket_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS servicedesk_ticket_fts_delete AFTER DELETE ON servicedesk_ticket BEGIN "
+    "INSERT INTO servicedesk_ticket_fts(servicedesk_ticket_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS servicedesk_ticket_fts_update AFTER UPDATE OF search_text ON servicedesk_ticket BEGIN "
+    "INSERT INTO servicedesk_ticket_fts(servicedesk_ticket_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO servicedesk_ticket_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "INSERT INTO servicedesk_ticket_fts(servicedesk_ticket_fts) VALUES ('rebuild')",
+]
+SQLITE_FTS_DROP = [
+    "DROP TRIGGER IF EXISTS servicedesk_ticket_fts_insert",
+    "DROP TRIGGER IF EXISTS servicedesk_ticket_fts_delete",
+    "DROP TRIGGER IF EXISTS servicedesk_ticket_fts_update",
+    "DROP TABLE IF EXISTS servicedesk_ticket_fts",
+]
+
+
+def create_search_structures(schema_editor: object) -> None:
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    assert isinstance(schema_editor, BaseDatabaseSchemaEditor)
+    vendor = schema_editor.connection.vendor
+    statements = [POSTGRESQL_INDEX] if vendor == "postgresql" else SQLITE_FTS if vendor == "sqlite" else []
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def drop_search_structures(schema_editor: object) -> None:
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    assert isinstance(schema_editor, BaseDatabaseSchemaEditor)
+    vendor = schema_editor.connection.vendor
+    statements = (
+        ["DROP INDEX IF EXISTS servicedesk_ticket_search_gin"]
+        if vendor == "postgresql"
+        else SQLITE_FTS_DROP
+        if vendor == "sqlite"
+        else []
+    )
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def text_for(ticket: Ticket, *, comments: bool = False) -> str:
+    parts = [ticket.reference, ticket.title, ticket.description]
+    if comments and ticket.pk:
+        parts.extend(ticket.comments.public().values_list("body", flat=True))
+    return "\n".join(p for p in parts if p)[:MAX_SEARCH_TEXT]
+
+
+def append(existing: str, text: str) -> str:
+    return f"{existing}\n{text}"[:MAX_SEARCH_TEXT]
+
+
+def words(query: str) -> list[str]:
+    return _WORD.findall(query)[:12]
+
+
+def search_tickets(queryset: TicketQuerySet, query: str) -> TicketQuerySet:
+    terms = words(query)
+    if not terms:
+        return queryset
+    reference = query.strip().upper()
+    if re.fullmatch(r"(INC|REQ)-\d{1,9}", reference):
+        return queryset.filter(reference=reference[:4] + reference[4:].zfill(6))
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{term}:*" for term in (re.sub(r"[^\w]", "", t) for t in terms) if term)
+        return queryset.filter(pk__in=RawSQL(POSTGRESQL_MATCH, [tsquery]))  # noqa: S611 - bound parameter
+    if connection.vendor == "sqlite":
+        match = " ".join('"' + term.replace('"', "") + '"*' for term in terms)
+        return queryset.filter(pk__in=RawSQL(SQLITE_MATCH, [match]))  # noqa: S611 - bound parameter
+    for term in terms:
+        queryset = queryset.filter(search_text__icontains=term)
+    return queryset

@@ -1,0 +1,19 @@
+"""URL map of Vigie: staff interface, portal, accounts, API and e-mail intake."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from vigie.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("vigie.accounts.urls")),
+    path("desk/", include("vigie.servicedesk.urls")),
+    path("portal/", include("vigie.servicedesk.portal_urls")),
+    path("api/", include("vigie.api.urls")),
+    path("inbound/email/", include("vigie.servicedesk.inbound.urls")),
+    path("admin/", admin.site.urls),
+]
