@@ -4,7 +4,9 @@
     VIGIE_DATA_DIR=/tmp/uidemo VIGIE_PORT=8765 .venv/bin/vigie serve --no-worker &
     .venv/bin/python -m tests.browser.take_screenshots http://127.0.0.1:8765 docs/img
 
-Uses Debian's Chromium (never a downloaded browser). Pages are shown in French.
+Uses Debian's Chromium (never a downloaded browser). Pages are shown in French, the project's first
+language: the browser asks for fr-FR and the demo users have no saved language. Chromium's own
+widgets (the file picker's button) stay in English unless Debian's chromium-l10n is installed.
 """
 
 from __future__ import annotations
@@ -38,9 +40,9 @@ def main(base: str, out: Path, only: str = "") -> None:
         context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 900}, timezone_id="Europe/Paris")
         page = context.new_page()
         log_in(page, base, TECHNICIAN)
-        page.goto(
-            f"{base}/desk/tickets/?status=new&status=assigned&status=in_progress&status=waiting_customer&status=waiting_third_party"
-        )
+        # The "All open" saved view.
+        open_queue = f"{base}/desk/tickets/?status=new&status=assigned&status=in_progress&status=waiting_customer&status=waiting_third_party"
+        page.goto(open_queue)
         page.screenshot(path=str(out / "queue.png"))
         # A ticket with a conversation and an internal note.
         reference = None
@@ -58,16 +60,21 @@ def main(base: str, out: Path, only: str = "") -> None:
         page.goto(f"{base}/desk/tickets/{reference}/")
         page.screenshot(path=str(out / "ticket.png"), full_page=True, clip=None)
         page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(f"{base}/desk/tickets/")
+        page.goto(open_queue)
         page.screenshot(path=str(out / "queue-mobile.png"))
         context.close()
 
         context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 860}, timezone_id="Europe/Paris")
         page = context.new_page()
         log_in(page, base, IT_CONTACT)
-        page.goto(f"{base}/portal/?scope=all&state=all")
+        # The open tickets of the whole company: every status a ticket goes through while worked on.
+        page.goto(f"{base}/portal/?scope=all&state=open")
         page.screenshot(path=str(out / "portal.png"))
-        first = page.locator(".ticket-card-link").first.get_attribute("href") or ""
+        # A resolved ticket shows the resolution, the confirm / reopen buttons and the reply box.
+        page.goto(f"{base}/portal/?scope=all&state=finished")
+        resolved = page.locator(".ticket-card-link:has(.status--resolved)")
+        cards = resolved if resolved.count() else page.locator(".ticket-card-link")
+        first = cards.first.get_attribute("href") or ""
         match = re.search(r"/portal/tickets/([^/]+)/", first)
         if match:
             page.goto(f"{base}{first}")
