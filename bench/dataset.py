@@ -640,7 +640,8 @@ def generate(conninfo: str, *, tickets: int, log: Log) -> Marker:
     from django.db import connection
 
     from vigie.core.models import AuditEntry
-    from vigie.servicedesk.models import Comment, Ticket, TicketCounter, TicketEvent
+    from vigie.servicedesk import numbering
+    from vigie.servicedesk.models import Comment, Ticket, TicketEvent
 
     seconds: dict[str, float] = {}
     started = time.monotonic()
@@ -706,7 +707,7 @@ def generate(conninfo: str, *, tickets: int, log: Log) -> Marker:
         for table in BIG_TABLES:
             admin.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))")
         for ticket_type, last in counts.numbers.items():
-            TicketCounter.objects.update_or_create(type=ticket_type, defaults={"last_number": last})
+            numbering.restart_after(ticket_type, last)
         connection.close()
         admin.execute("VACUUM (ANALYZE) " + ", ".join(BIG_TABLES))
         admin.execute("ANALYZE")
@@ -757,12 +758,15 @@ def delete_where(conn: psycopg.Connection[Any], table: str, condition: str, dept
 
 def reset_to_marker(conninfo: str, marker: Marker) -> dict[str, int]:
     """Remove what earlier bench runs added (tickets created through the API, sessions, tokens)."""
+    from vigie.servicedesk import numbering
+
     deleted: dict[str, int] = {}
     with psycopg.connect(conninfo) as conn:
         for table in ("servicedesk_ticketevent", "servicedesk_comment", "servicedesk_ticket", "core_auditentry"):
             deleted[table] = delete_where(conn, table, f"id > {int(marker.max_ids.get(table, 0))}")
         for ticket_type, last in marker.counters.items():
             conn.execute("UPDATE servicedesk_ticketcounter SET last_number = %s WHERE type = %s", [last, ticket_type])
+            conn.execute("SELECT setval(%s, %s, false)", [numbering.sequence_name(ticket_type), last + 1])
         conn.execute("DELETE FROM django_session")
         conn.execute("DELETE FROM accounts_apitoken WHERE name = 'bench'")
         conn.commit()

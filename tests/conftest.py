@@ -33,6 +33,27 @@ def _huey_immediate(settings: object) -> None:
     HUEY.immediate = True
 
 
+@pytest.fixture(autouse=True)
+def _ticket_numbers_start_at_one(request: pytest.FixtureRequest) -> None:
+    """On PostgreSQL ticket numbers come from sequences, which a test's rollback does not
+    rewind: start each database test at INC-000001 as on a fresh installation."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db:
+        return
+    from django.db import connection
+
+    from vigie.servicedesk.models import TicketType
+    from vigie.servicedesk.numbering import sequence_name
+
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            for ticket_type in TicketType.values:
+                cursor.execute("SELECT setval(%s, 1, false)", [sequence_name(ticket_type)])
+
+
 def make_user(email: str, organization: Organization, role: str, **extra: object) -> User:
     first, _, last = email.split("@")[0].partition(".")
     user = User.objects.create_user(email=email, password=PASSWORD, first_name=first.title(), last_name=last.title(), **extra)

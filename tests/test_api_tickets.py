@@ -66,6 +66,8 @@ def test_staff_must_name_the_client_and_may_assign_at_creation(world: World) -> 
     assert body["assignee"]["id"] == world.tech_a.pk and body["group"]["id"] == world.group_a.pk
     assert [w["id"] for w in body["watchers"]] == [world.manager_a.pk]
     assert body["channel"] == Channel.PHONE
+    # The creation answer is the ticket exactly as it reads afterwards.
+    assert client.get(response["Location"]).json() == body
 
 
 def test_client_user_cannot_record_another_channel_or_assign(world: World) -> None:

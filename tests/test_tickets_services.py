@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from vigie.core.models import AuditEntry
-from vigie.servicedesk import services
+from vigie.servicedesk import numbering, services
 from vigie.servicedesk.models import EventKind, Level, PriorityMatrixCell, Ticket, TicketStatus, TicketType
 from vigie.servicedesk.workflow import TransitionError
 
@@ -20,6 +20,19 @@ def test_references_count_per_type(world):
     assert (first.reference, second.reference, third.reference) == ("INC-000001", "REQ-000001", "INC-000002")
     assert first.requester == world.requester_a
     assert first.status == TicketStatus.NEW
+
+
+def test_numbering_continues_after_a_restart_and_never_reuses_a_number(world):
+    numbering.restart_after(TicketType.INCIDENT, 41)
+    assert numbering.last_number(TicketType.INCIDENT) == 41
+    ticket = services.open_ticket(by=world.requester_a, organization=world.client_a, title="Imprimante HS")
+    assert ticket.reference == "INC-000042"
+    assert numbering.last_number(TicketType.INCIDENT) == 42
+    assert numbering.last_number(TicketType.REQUEST) == 0
+    with pytest.raises(ValidationError):
+        services.open_ticket(by=world.requester_a, organization=world.client_a, title="   ")
+    again = services.open_ticket(by=world.requester_a, organization=world.client_a, title="Écran noir")
+    assert again.number > ticket.number
 
 
 def test_priority_follows_the_editable_matrix(world):

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from vigie.servicedesk import numbering
 from vigie.servicedesk.models import (
     Attachment,
     Category,
@@ -139,4 +141,8 @@ class TicketEmailLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignor
 
 @admin.register(TicketCounter)
 class TicketCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("type", "last_number")
+    list_display = ("type", "last_number_handed_out")
+
+    @admin.display(description=_("last number handed out"))
+    def last_number_handed_out(self, counter: TicketCounter) -> int:
+        return numbering.last_number(counter.type)

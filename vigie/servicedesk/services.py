@@ -11,13 +11,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.accounts.models import User
 from vigie.core.audit import acting_as
-from vigie.servicedesk import permissions, search, workflow
+from vigie.servicedesk import numbering, permissions, search, workflow
 from vigie.servicedesk.attachments import check_file
 from vigie.servicedesk.models import (
     REFERENCE_PREFIXES,
@@ -28,7 +27,6 @@ from vigie.servicedesk.models import (
     EventKind,
     Level,
     Ticket,
-    TicketCounter,
     TicketEmailLink,
     TicketEvent,
     TicketStatus,
@@ -67,13 +65,6 @@ def _event(
     return TicketEvent.objects.create(
         ticket=ticket, kind=kind, actor=by, at=at or timezone.now(), is_internal=internal, comment=comment, data=data
     )
-
-
-def _next_number(ticket_type: str) -> int:
-    counter, _created = TicketCounter.objects.select_for_update().get_or_create(type=ticket_type)
-    TicketCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    counter.refresh_from_db(fields=["last_number"])
-    return counter.last_number
 
 
 def reference_for(ticket_type: str, number: int) -> str:
@@ -144,7 +135,7 @@ def open_ticket(
     checked = [check_file(upload.filename, upload.data) for upload in uploads]
     now = created_at or timezone.now()
     with transaction.atomic(), acting_as(by):
-        number = _next_number(type)
+        number = numbering.next_number(type)
         ticket = Ticket(
             organization=organization,
             type=type,

@@ -106,9 +106,12 @@ class TicketViewSet(
         return inputs.get(self.action or "", TicketSerializer)
 
     def _answer(self, ticket: Ticket, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_object_by_pk(ticket.pk)
-        headers = {"Location": reverse("api:ticket-detail", args=[fresh.reference])} if code == status.HTTP_201_CREATED else {}
-        return Response(TicketSerializer(fresh, context=self.get_serializer_context()).data, status=code, headers=headers)
+        """The ticket as it now reads, loaded again after a change (relations included)."""
+        return self._represent(self.get_object_by_pk(ticket.pk), code)
+
+    def _represent(self, ticket: Ticket, code: int) -> Response:
+        headers = {"Location": reverse("api:ticket-detail", args=[ticket.reference])} if code == status.HTTP_201_CREATED else {}
+        return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data, status=code, headers=headers)
 
     def get_object_by_pk(self, pk: int) -> Ticket:
         return _with_relations(Ticket.objects.all()).get(pk=pk)
@@ -128,7 +131,8 @@ class TicketViewSet(
         uploads = read_uploads(data.pop("files", []), "files")
         with errors_on_field("files"):
             ticket = services.open_ticket(by=acting_user(request), uploads=uploads, **data)
-        return self._answer(ticket, status.HTTP_201_CREATED)
+        # A ticket just opened holds its relations in memory: no need to read it back.
+        return self._represent(ticket, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
