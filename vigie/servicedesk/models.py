@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vigie.core.models import TimeStampedModel
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
@@ -45,11 +46,12 @@ FINISHED_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, Ticke
 
 
 class Level(models.IntegerChoices):
-    """Impact and urgency share one three-step scale."""
+    """Impact and urgency share one three-step scale (in French, feminine as in GLPI: « Haute »
+    agrees with urgence and reads naturally beside impact)."""
 
-    HIGH = 1, _("High")
-    MEDIUM = 2, _("Medium")
-    LOW = 3, _("Low")
+    HIGH = 1, pgettext_lazy("impact or urgency", "High")
+    MEDIUM = 2, pgettext_lazy("impact or urgency", "Medium")
+    LOW = 3, pgettext_lazy("impact or urgency", "Low")
 
 
 class Priority(models.IntegerChoices):
