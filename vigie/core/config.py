@@ -88,6 +88,9 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
             "CONN_HEALTH_CHECKS": True,
+            # Form choices and exports iterate querysets; a server-side cursor costs three round
+            # trips for a few dozen rows, and breaks behind a transaction-pooling PgBouncer.
+            "DISABLE_SERVER_SIDE_CURSORS": True,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(f"{PREFIX}DATABASE_URL: unsupported scheme {parsed.scheme!r}")

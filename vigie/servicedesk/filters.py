@@ -188,5 +188,5 @@ class QueueFilter:
 
 def filtered_queue(data: QueryDict, user: User) -> tuple[QueueFilter, TicketQuerySet]:
     queue = QueueFilter(data, user=user)
-    tickets = queue.apply(Ticket.objects.visible_to(user).for_list())
+    tickets = queue.apply(Ticket.objects.visible_to(user).for_table())
     return queue, tickets

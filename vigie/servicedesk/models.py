@@ -150,7 +150,12 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         return self.filter(assignee__isnull=True)
 
     def for_list(self) -> TicketQuerySet:
-        return self.select_related("organization", "category", "assignee", "group", "requester")
+        """What a row of a list shows, in one query; never the search text (up to 100 kB a ticket)."""
+        return self.select_related("organization", "category", "assignee", "group", "requester").defer("search_text")
+
+    def for_table(self) -> TicketQuerySet:
+        """A row of the queue or portal table: not even the description."""
+        return self.for_list().defer("description")
 
 
 class Ticket(TimeStampedModel):

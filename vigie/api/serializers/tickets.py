@@ -97,8 +97,12 @@ def _scope_people_fields(serializer: serializers.Serializer[Any], names: tuple[s
         "site": lambda: Site.objects.filter(organization__in=Organization.objects.visible_to(user)),
         "category": lambda: Category.objects.all(),
     }
+    submitted = getattr(serializer, "initial_data", None)
     for name in names:
-        scope_queryset(serializer, name, querysets[name]())
+        # Validating input only resolves the fields it carries; a form rendered for the
+        # browsable API (no input) offers every field's choices.
+        if submitted is None or name in submitted:
+            scope_queryset(serializer, name, querysets[name]())
 
 
 class TicketCreateSerializer(StrictSerializer):

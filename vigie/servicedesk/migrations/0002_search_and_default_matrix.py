@@ -6,13 +6,31 @@ from django.db import migrations
 
 from vigie.servicedesk import search
 
+# The first PostgreSQL index, on an expression; migration 0004 replaces it by a stored column.
+POSTGRESQL_EXPRESSION_INDEX = (
+    "CREATE INDEX IF NOT EXISTS servicedesk_ticket_search_gin "
+    "ON servicedesk_ticket USING gin (to_tsvector('simple', search_text))"
+)
+
 
 def create_search(apps: Any, schema_editor: Any) -> None:
-    search.create_search_structures(schema_editor)
+    vendor = schema_editor.connection.vendor
+    statements = [POSTGRESQL_EXPRESSION_INDEX] if vendor == "postgresql" else search.SQLITE_FTS if vendor == "sqlite" else []
+    for statement in statements:
+        schema_editor.execute(statement)
 
 
 def drop_search(apps: Any, schema_editor: Any) -> None:
-    search.drop_search_structures(schema_editor)
+    vendor = schema_editor.connection.vendor
+    statements = (
+        ["DROP INDEX IF EXISTS servicedesk_ticket_search_gin"]
+        if vendor == "postgresql"
+        else search.SQLITE_FTS_DROP
+        if vendor == "sqlite"
+        else []
+    )
+    for statement in statements:
+        schema_editor.execute(statement)
 
 
 DEFAULT = [(1, 1, 1), (1, 2, 2), (1, 3, 3), (2, 1, 2), (2, 2, 3), (2, 3, 4), (3, 1, 3), (3, 2, 4), (3, 3, 5)]

@@ -11,13 +11,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from vigie.accounts.models import User
+from vigie.core.pagination import CappedPaginator
 from vigie.servicedesk import services
 from vigie.servicedesk.forms import (
     SERVICE_ERRORS,
@@ -49,7 +49,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     scope = scope if scope in SCOPES else "all"
     state = request.GET.get("state", "open")
     state = state if state in STATES else "open"
-    tickets = Ticket.objects.visible_to(user).for_list().order_by("-last_activity_at", "-id")
+    tickets = Ticket.objects.visible_to(user).for_table().order_by("-last_activity_at", "-id")
     if company_wide and scope == "mine":
         tickets = tickets.filter(requester=user)
     if state == "open":
@@ -59,7 +59,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
         tickets = search_tickets(tickets, query)
-    page = Paginator(tickets, PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "company_wide": company_wide, "scope": scope, "state": state, "query": query}
     return render(request, "portal/ticket_list.html", context)
 
