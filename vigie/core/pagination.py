@@ -14,6 +14,9 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
+# A search for a common word matches a quarter of the tickets; each candidate row is checked
+# against its stored text vector, so its count stops sooner.
+SEARCH_COUNT_CAP = 1_000
 
 if TYPE_CHECKING:
     BasePaginator = Paginator[Any]
@@ -25,6 +28,11 @@ class CappedPaginator(BasePaginator):
     """A paginator whose count stops at ``cap``; ``is_capped`` tells when there are more."""
 
     cap = COUNT_CAP
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        if cap is not None:
+            self.cap = cap
 
     @cached_property
     def _bounded_count(self) -> int:
