@@ -42,3 +42,23 @@ def test_api_tells_when_the_count_is_capped(world, many_tickets):
     assert (body["count"], body["count_capped"], len(body["results"])) == (3, True, 2)
     narrow = client.get("/api/v1/tickets/", {"search": "Poste 2"}).json()
     assert (narrow["count"], narrow["count_capped"]) == (1, False)
+
+
+def test_search_pages_keep_their_order_whether_few_or_many_match(world, login, settings, many_tickets, monkeypatch):
+    import re
+
+    import vigie.core.pagination as pagination
+
+    settings.LANGUAGE_CODE = "en"
+    client = login(world.tech_a)
+
+    def shown(query: str) -> list[str]:
+        body = client.get("/desk/tickets/", {"q": query, "sort": "-reference"}).content.decode()
+        return re.findall(r'class="ref" href="/desk/tickets/((?:INC|REQ)-\d+)/"', body)
+
+    # Few matches: the page is read by the ids found while counting, in the requested order.
+    assert shown("Poste") == ["INC-000005", "INC-000004", "INC-000003", "INC-000002", "INC-000001"]
+    monkeypatch.setattr(pagination, "SEARCH_COUNT_CAP", 2)
+    body = client.get("/desk/tickets/", {"q": "Poste"}).content.decode()
+    assert "More than 2 tickets" in body
+    assert shown("Poste")[:2] == ["INC-000005", "INC-000004"]

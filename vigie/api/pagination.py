@@ -9,7 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vigie.core.pagination import COUNT_CAP, SEARCH_COUNT_CAP, CappedPaginator
+from vigie.core.pagination import COUNT_CAP, SEARCH_COUNT_CAP, CappedPaginator, search_paging
 
 
 class StandardPagination(PageNumberPagination):
@@ -20,7 +20,7 @@ class StandardPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any] | None:
         searching = bool(request.query_params.get("search", "").strip())
-        self.django_paginator_class = partial(CappedPaginator, cap=SEARCH_COUNT_CAP if searching else None)  # type: ignore[assignment]
+        self.django_paginator_class = partial(CappedPaginator, **search_paging(searching))  # type: ignore[assignment]
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:

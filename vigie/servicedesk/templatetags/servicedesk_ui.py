@@ -83,7 +83,7 @@ def when(value: datetime | None, style: str = "short") -> SafeString:
         value = timezone.localtime(value)
     shown = date_filter(value, "SHORT_DATETIME_FORMAT" if style == "short" else "DATETIME_FORMAT")
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>', date_filter(value, "c"), date_filter(value, "DATETIME_FORMAT"), shown
+        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), date_filter(value, "DATETIME_FORMAT"), shown
     )
 
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from vigie.accounts.models import User
-from vigie.core.pagination import SEARCH_COUNT_CAP, CappedPaginator
+from vigie.core.pagination import CappedPaginator, search_paging
 from vigie.servicedesk import services
 from vigie.servicedesk.forms import (
     SERVICE_ERRORS,
@@ -59,7 +59,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     if query:
         tickets = search_tickets(tickets, query)
-    page = CappedPaginator(tickets, PORTAL_PAGE_SIZE, cap=SEARCH_COUNT_CAP if query else None).get_page(request.GET.get("page"))
+    page = CappedPaginator(tickets, PORTAL_PAGE_SIZE, **search_paging(bool(query))).get_page(request.GET.get("page"))
     context = {"page": page, "company_wide": company_wide, "scope": scope, "state": state, "query": query}
     return render(request, "portal/ticket_list.html", context)
 

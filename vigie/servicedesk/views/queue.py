@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from vigie.core.pagination import SEARCH_COUNT_CAP, CappedPaginator
+from vigie.core.pagination import CappedPaginator, search_paging
 from vigie.servicedesk.filters import PAGE_SIZE, current_view, filtered_queue, saved_views
 from vigie.servicedesk.views.common import allow, current_user, is_htmx_fragment, staff_required
 
@@ -15,9 +15,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     if refused := allow(request, "GET", "HEAD"):
         return refused
     queue, tickets = filtered_queue(request.GET, current_user(request))
-    page = CappedPaginator(tickets, PAGE_SIZE, cap=SEARCH_COUNT_CAP if queue.cleaned.get("q") else None).get_page(
-        request.GET.get("page")
-    )
+    page = CappedPaginator(tickets, PAGE_SIZE, **search_paging(bool(queue.cleaned.get("q")))).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "queue": queue,
