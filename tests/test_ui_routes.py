@@ -18,8 +18,11 @@ import pytest
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
+from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import services
+from vigie.servicedesk.inbound.intake import process_message
 from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, Ticket
 from vigie.servicedesk.services import Upload
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
@@ -77,6 +80,7 @@ class Objects:
     site: Site
     user: User
     token: ApiToken
+    inbound: InboundEmail
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -86,6 +90,7 @@ class Objects:
             Site: self.site,
             User: self.user,
             ApiToken: self.token,
+            InboundEmail: self.inbound,
         }
         return by_model.get(model)
 
@@ -102,6 +107,8 @@ def client_b_objects(world) -> Objects:
     )
     services.add_comment(ticket, by=world.tech_b, body="Réponse du cabinet", uploads=[Upload("reponse.txt", b"ok")])
     token = ApiToken.objects.create(user=world.requester_b, name="script", token_hash=hash_token("vg_b_secret"), hint="vg_b_s")
+    # A message of client B's rejected folder (an unknown sender), with its raw bytes.
+    process_message(make_mail(sender="x@ailleurs.test", to=world.client_b.support_email, subject="Secret du cabinet"))
     return Objects(
         ticket=ticket,
         attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
@@ -109,6 +116,7 @@ def client_b_objects(world) -> Objects:
         site=site,
         user=world.requester_b,
         token=token,
+        inbound=InboundEmail.objects.get(organization=world.client_b),
     )
 
 
@@ -132,6 +140,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = "INC-999999" if missing else objects.ticket.reference
         elif name == "attachment_id":
             kwargs[name] = 999999 if missing else objects.attachment.pk
+        elif name == "inbound_id":
+            kwargs[name] = 999999 if missing else objects.inbound.pk
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -154,7 +164,13 @@ def object_routes() -> list[Route]:
 
 def test_the_walk_covers_the_interfaces():
     names = {route.name for route in all_routes()}
-    assert {"servicedesk:ticket_detail", "servicedesk:attachment_download", "portal:ticket_detail", "accounts:profile"} <= names
+    assert {
+        "servicedesk:ticket_detail",
+        "servicedesk:attachment_download",
+        "servicedesk:inbound_raw",
+        "portal:ticket_detail",
+        "accounts:profile",
+    } <= names
     assert len(object_routes()) >= 12
 
 
@@ -192,7 +208,12 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     """Even with the user's own ticket and attachment, the staff interface does not exist for them."""
     user = getattr(world, user_attr)
     own = services.open_ticket(by=user, organization=world.client_a, title="Le mien", uploads=[Upload("a.txt", b"a")])
-    values = {"reference": own.reference, "attachment_id": own.attachments.get().pk}
+    process_message(make_mail(sender="x@ailleurs.test", to=world.client_a.support_email, subject="Refusé"))
+    values = {
+        "reference": own.reference,
+        "attachment_id": own.attachments.get().pk,
+        "inbound_id": InboundEmail.objects.get(organization=world.client_a).pk,
+    }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace == "servicedesk"]
     assert len(staff_routes) >= 8

@@ -123,6 +123,19 @@ class InboundEmailQuerySet(models.QuerySet["InboundEmail"]):
         """The "rejected folder": messages kept with the reason they did not become a ticket or reply."""
         return self.filter(status__in=(InboundStatus.REJECTED, InboundStatus.FAILED))
 
+    def visible_to(self, user: Any) -> InboundEmailQuerySet:
+        """Provider staff see the mail of the clients they serve; mail that matched no client
+        (an unknown support address) only the provider's administrators. Nobody else sees any."""
+        from vigie.tenancy.access import access_for
+
+        access = access_for(user)
+        if not access.is_staff_member:
+            return self.none()
+        condition = models.Q(organization_id__in=access.company_wide_client_ids)
+        if access.is_admin:
+            condition |= models.Q(organization__isnull=True)
+        return self.filter(condition)
+
 
 class InboundEmail(models.Model):
     """One message received by e-mail, its raw bytes, and what became of it."""

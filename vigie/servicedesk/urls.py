@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vigie.servicedesk.views import attachments, create, queue, ticket
+from vigie.servicedesk.views import attachments, create, mail, queue, ticket
 
 app_name = "servicedesk"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("tickets/<str:reference>/status/", ticket.ticket_status, name="ticket_status"),
     path("tickets/<str:reference>/watchers/", ticket.ticket_watchers, name="ticket_watchers"),
     path("attachments/<int:attachment_id>/", attachments.staff_attachment_download, name="attachment_download"),
+    path("mail/", mail.inbound_list, name="inbound_list"),
+    path("mail/<int:inbound_id>/raw/", mail.inbound_raw, name="inbound_raw"),
 ]
