@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             commands.append([python, "-m", "vigie.cli", "worker"])
         children = [subprocess.Popen(command) for command in commands]  # noqa: S603 - fixed argument lists
-        self.stdout.write(f"Vigie is running on http://{options['host']}:{options['port']}/ (Ctrl+C to stop)")
+        address = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(_("Vigie is running on %(address)s (Ctrl+C to stop)") % {"address": address})
 
         def stop(signum: int, frame: object) -> None:
             for child in children:
