@@ -1,16 +1,47 @@
-"""Writes on accounts: the user's own profile and personal API tokens."""
+"""Writes on accounts: users and their membership, the user's own profile, personal API tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.core.audit import acting_as
+from vigie.tenancy.access import forget_access
+from vigie.tenancy.models import Membership, Organization, Site
 
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "job_title", "language", "time_zone")
+
+
+def create_member(
+    *,
+    by: User,
+    organization: Organization,
+    role: str,
+    site: Site | None = None,
+    password: str | None = None,
+    **fields: Any,
+) -> User:
+    """Create a user with their membership of ``organization``; without a password the user
+    sets one with the reset link."""
+    with transaction.atomic(), acting_as(by):
+        user = User.objects.create_user(password=password or None, **fields)
+        Membership.objects.create(user=user, organization=organization, role=role, site=site)
+    forget_access(user)
+    return user
+
+
+def update_user(user: User, *, by: User, **changes: Any) -> User:
+    """Change the fields of a user (an administrator's edit, not the user's own profile)."""
+    with transaction.atomic(), acting_as(by):
+        for name, value in changes.items():
+            setattr(user, name, value)
+        user.save()
+    forget_access(user)  # ``is_active`` decides what the user may see
+    return user
 
 
 @transaction.atomic

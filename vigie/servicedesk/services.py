@@ -1,6 +1,7 @@
 """Every write on tickets goes through these functions: views, API, e-mail intake,
 commands, workers and tests call the same code. Each runs in a transaction, writes
-the timeline, and sends notifications only once the transaction has committed."""
+the timeline, and sends notifications only once the transaction has committed.
+The reference data (category tree, priority matrix) is written here too, at the end."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from vigie.servicedesk.models import (
     Comment,
     EventKind,
     Level,
+    PriorityMatrixCell,
     Ticket,
     TicketEmailLink,
     TicketEvent,
@@ -448,3 +450,37 @@ def set_watchers(ticket: Ticket, *, by: User, watchers: Iterable[User]) -> Ticke
         if before != after:
             _event(ticket, EventKind.WATCHER, by, old=sorted(before), new=sorted(after))
     return ticket
+
+
+# Reference data shared by all clients: the category tree and the priority matrix.
+
+
+def create_category(*, by: User, **fields: Any) -> Category:
+    """Create a category; its full name follows from its parent."""
+    with transaction.atomic(), acting_as(by):
+        return Category.objects.create(**fields)
+
+
+def _refresh_full_names(category: Category) -> None:
+    """A renamed or moved category renames the whole branch below it."""
+    for child in Category.objects.filter(parent=category):
+        child.save()
+        _refresh_full_names(child)
+
+
+def update_category(category: Category, *, by: User, **changes: Any) -> Category:
+    """Change a category (name, parent, default group, in use) and the full names below it."""
+    with transaction.atomic(), acting_as(by):
+        for name, value in changes.items():
+            setattr(category, name, value)
+        category.save()
+        _refresh_full_names(category)
+    return category
+
+
+def set_matrix_priority(cell: PriorityMatrixCell, *, by: User, priority: int) -> PriorityMatrixCell:
+    """Set the priority of one impact × urgency cell; tickets take it on their next change."""
+    with transaction.atomic(), acting_as(by):
+        cell.priority = priority
+        cell.save()
+    return cell

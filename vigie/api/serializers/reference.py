@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from vigie.api.base import StrictFieldsMixin, scope_queryset
-from vigie.core.audit import acting_as
+from vigie.api.base import StrictFieldsMixin, acting_user, scope_queryset
+from vigie.servicedesk import services
 from vigie.servicedesk.models import Category, Level, Priority, PriorityMatrixCell
 from vigie.tenancy.access import access_for, groups_visible_to
 from vigie.tenancy.models import TechnicianGroup
@@ -27,13 +26,6 @@ def _descendant_ids(category: Category) -> set[int]:
             found.add(pk)
             pending.extend(children.get(pk, []))
     return found
-
-
-def _refresh_full_names(category: Category) -> None:
-    """A renamed or moved category renames the whole branch below it."""
-    for child in Category.objects.filter(parent=category):
-        child.save()
-        _refresh_full_names(child)
 
 
 class CategorySerializer(StrictFieldsMixin, serializers.ModelSerializer[Category]):
@@ -85,14 +77,10 @@ class CategorySerializer(StrictFieldsMixin, serializers.ModelSerializer[Category
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Category:
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            return Category.objects.create(**validated_data)
+        return services.create_category(by=acting_user(self.context["request"]), **validated_data)
 
     def update(self, instance: Category, validated_data: dict[str, Any]) -> Category:
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            category = super().update(instance, validated_data)
-            _refresh_full_names(category)
-        return category
+        return services.update_category(instance, by=acting_user(self.context["request"]), **validated_data)
 
 
 class PriorityMatrixCellSerializer(StrictFieldsMixin, serializers.ModelSerializer[PriorityMatrixCell]):
@@ -116,5 +104,5 @@ class PriorityMatrixCellSerializer(StrictFieldsMixin, serializers.ModelSerialize
         return str(Priority(cell.priority).label)
 
     def update(self, instance: PriorityMatrixCell, validated_data: dict[str, Any]) -> PriorityMatrixCell:
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            return super().update(instance, validated_data)
+        priority = validated_data.get("priority", instance.priority)
+        return services.set_matrix_priority(instance, by=acting_user(self.context["request"]), priority=priority)

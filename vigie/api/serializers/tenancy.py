@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from vigie.accounts.models import User
-from vigie.api.base import StrictFieldsMixin, scope_queryset
+from vigie.api.base import StrictFieldsMixin, acting_user, scope_queryset
 from vigie.api.serializers.common import OrganizationBriefSerializer
-from vigie.core.audit import acting_as
+from vigie.tenancy import services
 from vigie.tenancy.access import access_for, staff_visible_to
-from vigie.tenancy.models import Organization, OrganizationKind, Site, TechnicianGroup
+from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
 
 class OrganizationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Organization]):
@@ -53,14 +52,10 @@ class OrganizationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Orga
         return ", ".join(domains)
 
     def create(self, validated_data: dict[str, Any]) -> Organization:
-        user = self.context["request"].user
-        with transaction.atomic(), acting_as(user):
-            return Organization.objects.create(kind=OrganizationKind.CLIENT, **validated_data)
+        return services.create_client(by=acting_user(self.context["request"]), **validated_data)
 
     def update(self, instance: Organization, validated_data: dict[str, Any]) -> Organization:
-        user = self.context["request"].user
-        with transaction.atomic(), acting_as(user):
-            return super().update(instance, validated_data)
+        return services.update_organization(instance, by=acting_user(self.context["request"]), **validated_data)
 
 
 class SiteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Site]):
@@ -94,12 +89,10 @@ class SiteSerializer(StrictFieldsMixin, serializers.ModelSerializer[Site]):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Site:
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            return Site.objects.create(**validated_data)
+        return services.create_site(by=acting_user(self.context["request"]), **validated_data)
 
     def update(self, instance: Site, validated_data: dict[str, Any]) -> Site:
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            return super().update(instance, validated_data)
+        return services.update_site(instance, by=acting_user(self.context["request"]), **validated_data)
 
 
 class GroupSerializer(StrictFieldsMixin, serializers.ModelSerializer[TechnicianGroup]):
@@ -153,14 +146,7 @@ class GroupSerializer(StrictFieldsMixin, serializers.ModelSerializer[TechnicianG
         provider_id = self._provider_id()
         if provider_id is None:
             raise serializers.ValidationError({"organization": _("There is no provider organisation.")})
-        members = validated_data.pop("members", [])
-        clients = validated_data.pop("clients", [])
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            group = TechnicianGroup.objects.create(organization_id=provider_id, **validated_data)
-            group.members.set(members)
-            group.clients.set(clients)
-        return group
+        return services.create_group(by=acting_user(self.context["request"]), provider_id=provider_id, **validated_data)
 
     def update(self, instance: TechnicianGroup, validated_data: dict[str, Any]) -> TechnicianGroup:
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            return super().update(instance, validated_data)
+        return services.update_group(instance, by=acting_user(self.context["request"]), **validated_data)

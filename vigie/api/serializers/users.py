@@ -8,15 +8,13 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from vigie.accounts import services
 from vigie.accounts.models import User
-from vigie.api.base import StrictFieldsMixin, scope_queryset
+from vigie.api.base import StrictFieldsMixin, acting_user, scope_queryset
 from vigie.api.serializers.common import OrganizationBriefSerializer, SiteBriefSerializer
-from vigie.core.audit import acting_as
-from vigie.tenancy.access import forget_access
 from vigie.tenancy.models import CLIENT_ROLES, PROVIDER_ROLES, Membership, Organization, Role, Site
 
 
@@ -72,8 +70,7 @@ class UserSerializer(StrictFieldsMixin, serializers.ModelSerializer[User]):
         return check_time_zone(value)
 
     def update(self, instance: User, validated_data: dict[str, Any]) -> User:
-        with transaction.atomic(), acting_as(self.context["request"].user):
-            return super().update(instance, validated_data)
+        return services.update_user(instance, by=acting_user(self.context["request"]), **validated_data)
 
 
 class ProfileSerializer(UserSerializer):
@@ -149,13 +146,4 @@ class UserCreateSerializer(StrictFieldsMixin, serializers.ModelSerializer[User])
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> User:
-        organization = validated_data.pop("organization")
-        role = validated_data.pop("role")
-        site = validated_data.pop("site", None)
-        password = validated_data.pop("password", None)
-        by = self.context["request"].user
-        with transaction.atomic(), acting_as(by):
-            user = User.objects.create_user(password=password or None, **validated_data)
-            Membership.objects.create(user=user, organization=organization, role=role, site=site)
-        forget_access(user)
-        return user
+        return services.create_member(by=acting_user(self.context["request"]), **validated_data)
