@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "vigie.accounts",
     "vigie.servicedesk",
     "vigie.notifications",
+    "vigie.catalog",
+    "vigie.sla",
+    "vigie.reports",
     "vigie.api",
 ]
 

@@ -16,10 +16,12 @@ from vigie.servicedesk.models import (
     Category,
     Comment,
     PriorityMatrixCell,
+    SatisfactionSurvey,
     Ticket,
     TicketCounter,
     TicketEmailLink,
     TicketEvent,
+    TicketImport,
 )
 
 
@@ -146,3 +148,17 @@ class TicketCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[
     @admin.display(description=_("last number handed out"))
     def last_number_handed_out(self, counter: TicketCounter) -> int:
         return numbering.last_number(counter.type)
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["ticket", "email", "sent_at", "rating", "answered_at", "withdrawn_at"]
+    list_filter = ["rating"]
+    search_fields = ["ticket__reference", "email"]
+    raw_id_fields = ["ticket", "recipient"]
+
+
+@admin.register(TicketImport)
+class TicketImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["filename", "organization", "started_at", "rows", "created", "updated"]
+    list_filter = ["organization"]

@@ -205,6 +205,21 @@ class Ticket(TimeStampedModel):
     reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
     reassignment_count = models.PositiveIntegerField(_("reassignment count"), default=0)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
+    service = models.ForeignKey(
+        "catalog.BusinessService",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    outage_started_at = models.DateTimeField(
+        _("outage started"), null=True, blank=True, help_text=_("For an incident that made its service unavailable.")
+    )
+    outage_ended_at = models.DateTimeField(_("outage ended"), null=True, blank=True)
+    external_reference = models.CharField(
+        _("reference in the previous tool"), max_length=64, blank=True, help_text=_("Set by history imports.")
+    )
     search_text = models.TextField(editable=False, blank=True)
 
     objects = TicketQuerySet.as_manager()
@@ -213,7 +228,14 @@ class Ticket(TimeStampedModel):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["type", "number"], name="ticket_unique_number_per_type")]
+        constraints = [
+            models.UniqueConstraint(fields=["type", "number"], name="ticket_unique_number_per_type"),
+            models.UniqueConstraint(
+                fields=["organization", "external_reference"],
+                condition=~Q(external_reference=""),
+                name="ticket_unique_external_reference",
+            ),
+        ]
         indexes = [
             models.Index(fields=["organization", "status", "-created_at"], name="ticket_client_status_idx"),
             models.Index(fields=["status", "priority", "-created_at"], name="ticket_status_priority_idx"),
@@ -390,3 +412,85 @@ class TicketEmailLink(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class SatisfactionSurveyQuerySet(models.QuerySet["SatisfactionSurvey"]):
+    def visible_to(self, user: Any) -> SatisfactionSurveyQuerySet:
+        return self.filter(ticket__in=Ticket.objects.visible_to(user))
+
+    def answered(self) -> SatisfactionSurveyQuerySet:
+        return self.filter(rating__isnull=False, withdrawn_at__isnull=True)
+
+
+class SatisfactionSurvey(models.Model):
+    """The one-click rating asked of the requester when a ticket is resolved.
+
+    The link carries a signature of the survey id; it expires, takes one answer, and is
+    withdrawn if the ticket is reopened (a new survey is sent on the next resolution).
+    """
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="surveys")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.EmailField(_("e-mail"))
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    objects = SatisfactionSurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="survey_rating_1_to_5"
+            )
+        ]
+        indexes = [models.Index(fields=["answered_at"], name="survey_answered_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.rating or '-'}"
+
+
+class TicketImportQuerySet(models.QuerySet["TicketImport"]):
+    def visible_to(self, user: Any) -> TicketImportQuerySet:
+        from vigie.tenancy.access import access_for
+
+        access = access_for(user)
+        if access.is_superuser:
+            return self.all()
+        if not access.is_staff_member:
+            return self.none()
+        return self.filter(organization_id__in=access.company_wide_client_ids)
+
+
+class TicketImport(models.Model):
+    """One run of a history import: what came in, and every rejected line with its reason."""
+
+    organization = models.ForeignKey(Organization, verbose_name=_("client"), on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(_("file"), max_length=255)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    errors: models.JSONField[list[dict[str, Any]]] = models.JSONField(_("rejected lines"), default=list, blank=True)
+
+    objects = TicketImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket import")
+        verbose_name_plural = _("ticket imports")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.started_at:%Y-%m-%d %H:%M})"

@@ -37,6 +37,8 @@ POSTGRESQL_VECTOR_DROP = [
     "DROP INDEX IF EXISTS servicedesk_ticket_search_vector_gin",
     "ALTER TABLE servicedesk_ticket DROP COLUMN IF EXISTS search_vector",
 ]
+# SQLite drops a table's triggers when a migration rebuilds it (adding a foreign key does):
+# such a migration must run SQLITE_FTS again afterwards, as servicedesk 0005 does.
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS servicedesk_ticket_fts USING fts5("
     "search_text, content='servicedesk_ticket', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",

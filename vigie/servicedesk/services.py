@@ -69,6 +69,17 @@ def _event(
     )
 
 
+def _after_change(ticket: Ticket, *, previous_status: str | None, by: User | None = None) -> None:
+    """What follows any change of a ticket, inside the same transaction: its SLA clocks are
+    recomputed, and a resolution or reopening asks for (or withdraws) a satisfaction rating."""
+    from vigie.servicedesk import satisfaction
+    from vigie.sla import clocks
+
+    clocks.refresh(ticket)
+    if previous_status != ticket.status:
+        satisfaction.status_changed(ticket, previous=previous_status, by=by)
+
+
 def reference_for(ticket_type: str, number: int) -> str:
     return f"{REFERENCE_PREFIXES[TicketType(ticket_type)]}-{number:06d}"
 
@@ -170,6 +181,7 @@ def open_ticket(
             _store_attachment(ticket, item, by=by, comment=None)
         if message_id:
             TicketEmailLink.objects.get_or_create(message_id=message_id, defaults={"ticket": ticket})
+        _after_change(ticket, previous_status=None)
         _notify([e.pk for e in events])
     return ticket
 
@@ -250,6 +262,7 @@ def add_comment(
         )
         for item in checked:
             _store_attachment(ticket, item, by=by, comment=comment)
+        status_before = ticket.status
         events = [_event(ticket, EventKind.NOTE if internal else EventKind.REPLY, by, at=now, internal=internal, comment=comment)]
         updates: dict[str, Any] = {"last_activity_at": now}
         if not internal:
@@ -264,6 +277,7 @@ def add_comment(
         for name, value in updates.items():
             setattr(ticket, name, value)
         ticket.save()
+        _after_change(ticket, previous_status=status_before, by=by)
         if message_id:
             TicketEmailLink.objects.get_or_create(message_id=message_id, defaults={"ticket": ticket})
         _notify([e.pk for e in events])
@@ -314,6 +328,7 @@ def change_status(ticket: Ticket, target: str, *, by: User, resolution: str = ""
         if target == TicketStatus.ASSIGNED and ticket.assignee_id is None:
             raise ValidationError({"status": _("Choose an assignee first.")})
         workflow.check_transition(ticket.status, target)
+        status_before = ticket.status
         reopening = ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and target == TicketStatus.IN_PROGRESS
         event = _reopen(ticket, by, at=now) if reopening else _set_status(ticket, target, by, at=now)
         if target == TicketStatus.RESOLVED:
@@ -322,6 +337,7 @@ def change_status(ticket: Ticket, target: str, *, by: User, resolution: str = ""
             event.save(update_fields=["data"])
         ticket.last_activity_at = now
         ticket.save()
+        _after_change(ticket, previous_status=status_before, by=by)
         _notify([event.pk])
     return ticket
 
@@ -370,6 +386,7 @@ def assign_ticket(
         ]
         if ticket.assignee_id is not None and ticket.assignee_id != getattr(assignee, "pk", None):
             ticket.reassignment_count += 1
+        status_before = ticket.status
         ticket.assignee = assignee
         ticket.group = group
         if assignee is not None and ticket.status == TicketStatus.NEW:
@@ -378,6 +395,7 @@ def assign_ticket(
             events.append(_set_status(ticket, TicketStatus.NEW, by, at=now))
         ticket.last_activity_at = now
         ticket.save()
+        _after_change(ticket, previous_status=status_before, by=by)
         _notify([e.pk for e in events])
     return ticket
 
@@ -420,6 +438,7 @@ def update_ticket(ticket: Ticket, *, by: User, **changes: Any) -> Ticket:
             ticket.search_text = search.text_for(ticket, comments=True)
             ticket.last_activity_at = now
             ticket.save()
+            _after_change(ticket, previous_status=ticket.status, by=by)
             _notify([e.pk for e in events if e.kind == EventKind.PRIORITY])
     return ticket
 

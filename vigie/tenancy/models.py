@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +65,12 @@ class Organization(TimeStampedModel):
         default=UnknownSenderPolicy.CREATE_REQUESTER,
     )
     mfa_required = models.BooleanField(_("two-factor authentication required"), default=False)
+    satisfaction_percent = models.PositiveSmallIntegerField(
+        _("satisfaction surveys (% of resolved tickets)"),
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Share of resolved tickets whose requester is asked for a rating; 0 turns surveys off."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OrganizationQuerySet.as_manager()
