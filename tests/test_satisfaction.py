@@ -130,6 +130,23 @@ def test_nobody_to_ask_means_no_survey(world):
     assert SatisfactionSurvey.objects.count() == 0
 
 
+def test_the_setting_is_parsed_and_checked(monkeypatch, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from vigie.core import config
+
+    monkeypatch.setenv("VIGIE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("VIGIE_SECRET_KEY", "x" * 60)
+    monkeypatch.delenv("VIGIE_SATISFACTION_DAYS", raising=False)
+    assert config.load(tmp_path).satisfaction_days == 14
+    monkeypatch.setenv("VIGIE_SATISFACTION_DAYS", "30")
+    assert config.load(tmp_path).satisfaction_days == 30
+    for bad in ("0", "-3", "deux"):
+        monkeypatch.setenv("VIGIE_SATISFACTION_DAYS", bad)
+        with pytest.raises(ImproperlyConfigured, match="VIGIE_SATISFACTION_DAYS"):
+            config.load(tmp_path)
+
+
 def test_days_come_from_the_setting(world, settings):
     settings.VIGIE = dataclasses.replace(settings.VIGIE, satisfaction_days=3)
     ticket = resolve(world, open_and_work(world))
@@ -431,3 +448,13 @@ def test_other_tenants_see_no_survey(world, login):
         response = api_as(user).get("/api/v1/surveys/")
         assert results(response) == [] and "SECRET-31" not in response.content.decode()
         assert api_as(user).get("/api/v1/surveys/", {"client": "martin"}).json()["count"] == 0
+
+
+def test_administrators_set_the_sampling_rate_through_the_api(world):
+    url = f"/api/v1/organizations/{world.client_a.pk}/"
+    assert api_as(world.admin).patch(url, {"satisfaction_percent": 101}, format="json").status_code == 400
+    response = api_as(world.admin).patch(url, {"satisfaction_percent": 25}, format="json")
+    assert response.status_code == 200 and response.json()["satisfaction_percent"] == 25
+    world.client_a.refresh_from_db()
+    assert world.client_a.satisfaction_percent == 25
+    assert api_as(world.manager_a).patch(url, {"satisfaction_percent": 0}, format="json").status_code in (403, 404)
