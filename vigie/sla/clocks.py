@@ -98,22 +98,6 @@ class TicketFacts:
     # (at, old status, new status) of each status event, in time order.
     changes: tuple[tuple[datetime, str | None, str | None], ...] = ()
 
-    @classmethod
-    def of(cls, ticket: Ticket, changes: Iterable[tuple[datetime, str | None, str | None]]) -> TicketFacts:
-        return cls(
-            ticket_id=ticket.pk,
-            organization_id=ticket.organization_id,
-            type=ticket.type,
-            category_id=ticket.category_id,
-            priority=int(ticket.priority),
-            status=ticket.status,
-            created_at=ticket.created_at,
-            first_response_at=ticket.first_response_at,
-            resolved_at=ticket.resolved_at,
-            closed_at=ticket.closed_at,
-            changes=tuple(changes),
-        )
-
 
 Segment = tuple[int, str]  # (start in µs since the epoch, status); it lasts until the next one starts
 
@@ -363,8 +347,45 @@ def status_changes(ticket_ids: Sequence[int]) -> dict[int, list[tuple[datetime, 
     return changes
 
 
+TICKET_COLUMNS = (
+    "pk",
+    "organization_id",
+    "type",
+    "category_id",
+    "priority",
+    "status",
+    "created_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+)
+
+
+def load_facts(ticket_ids: Sequence[int]) -> list[TicketFacts]:
+    """The facts of these tickets as stored (two queries), whatever copies callers hold."""
+    changes = status_changes(ticket_ids)
+    return [
+        TicketFacts(
+            ticket_id=pk,
+            organization_id=organization_id,
+            type=ticket_type,
+            category_id=category_id,
+            priority=int(priority),
+            status=status,
+            created_at=created,
+            first_response_at=responded,
+            resolved_at=resolved,
+            closed_at=closed,
+            changes=tuple(changes.get(pk, ())),
+        )
+        for pk, organization_id, ticket_type, category_id, priority, status, created, responded, resolved, closed in (
+            Ticket.objects.filter(pk__in=list(ticket_ids)).order_by("pk").values_list(*TICKET_COLUMNS)
+        )
+    ]
+
+
 def facts_for(ticket: Ticket) -> TicketFacts:
-    return TicketFacts.of(ticket, status_changes([ticket.pk])[ticket.pk])
+    return load_facts([ticket.pk])[0]
 
 
 # Writing: one upsert that never touches an imported row (nor, for a bulk run, a row another
@@ -423,7 +444,8 @@ def refresh(ticket: Ticket, *, now: datetime | None = None) -> TicketSla | None:
     if ticket.pk is None:
         return None
     now = now or timezone.now()
-    rules = _rules_for(ticket)
+    facts = facts_for(ticket)
+    rules = _rules_for(facts)
     calendars: dict[int, CalendarSpec] = {}
 
     def specs(calendar_id: int) -> CalendarSpec | None:
@@ -431,7 +453,7 @@ def refresh(ticket: Ticket, *, now: datetime | None = None) -> TicketSla | None:
             calendars.update(load_specs([calendar_id]))
         return calendars.get(calendar_id)
 
-    values = compute(facts_for(ticket), rules, specs, now)
+    values = compute(facts, rules, specs, now)
     if not _upsert([values]):
         return TicketSla.objects.filter(pk=ticket.pk).first()
     sla = TicketSla(**_row_values(values))
@@ -440,12 +462,12 @@ def refresh(ticket: Ticket, *, now: datetime | None = None) -> TicketSla | None:
     return sla
 
 
-def _rules_for(ticket: Ticket) -> PolicyRules | None:
-    rules = load_rules([ticket.organization_id]).get(ticket.organization_id, [])
+def _rules_for(facts: TicketFacts) -> PolicyRules | None:
+    rules = load_rules([facts.organization_id]).get(facts.organization_id, [])
     if not rules:
         return None
-    parents = category_parents() if ticket.category_id is not None else {}
-    return match(rules, ticket_type=ticket.type, categories=category_chain(ticket.category_id, parents))
+    parents = category_parents() if facts.category_id is not None else {}
+    return match(rules, ticket_type=facts.type, categories=category_chain(facts.category_id, parents))
 
 
 @dataclass
@@ -487,20 +509,6 @@ class _Run:
         return match(candidates, ticket_type=facts.type, categories=chain)
 
 
-TICKET_COLUMNS = (
-    "pk",
-    "organization_id",
-    "type",
-    "category_id",
-    "priority",
-    "status",
-    "created_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-)
-
-
 def _chunks(tickets: models.QuerySet[Ticket] | Iterable[Ticket | int], size: int) -> Iterator[list[int]]:
     if isinstance(tickets, models.QuerySet):
         ordered = tickets.order_by("pk")
@@ -530,25 +538,9 @@ def recompute(
     summary = RecomputeSummary()
     for ids in _chunks(tickets, chunk_size):
         read_at = timezone.now()
-        rows = list(Ticket.objects.filter(pk__in=ids).values_list(*TICKET_COLUMNS))
-        changes = status_changes(ids)
-        run.prepare({row[1] for row in rows})
-        computed = []
-        for pk, organization_id, ticket_type, category_id, priority, status, created, responded, resolved, closed in rows:
-            facts = TicketFacts(
-                ticket_id=pk,
-                organization_id=organization_id,
-                type=ticket_type,
-                category_id=category_id,
-                priority=int(priority),
-                status=status,
-                created_at=created,
-                first_response_at=responded,
-                resolved_at=resolved,
-                closed_at=closed,
-                changes=tuple(changes.get(pk, ())),
-            )
-            computed.append(compute(facts, run.rules_for(facts), run.specs.get, now))
+        facts = load_facts(ids)
+        run.prepare({fact.organization_id for fact in facts})
+        computed = [compute(fact, run.rules_for(fact), run.specs.get, now) for fact in facts]
         summary.tickets += len(computed)
         summary.written += _upsert(computed, newer_than_guard=max(read_at, now))
     summary.seconds = monotonic_time.perf_counter() - started

@@ -177,7 +177,7 @@ def fire(rule: EscalationRule, ticket_id: int, *, now: datetime | None = None) -
     now = now or timezone.now()
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("organization", "assignee", "group", "group__lead", "requester")
             .filter(pk=ticket_id)
             .first()
