@@ -387,12 +387,13 @@ class BusinessClock:
             return end - start
         return self.elapsed(end) - self.elapsed(start)
 
-    def reach(self, value: int, *, after: int) -> int | None:
+    def reach(self, value: int, *, after: int, after_elapsed: int | None = None) -> int | None:
         """The earliest instant not before ``after`` at which ``elapsed`` reaches ``value``, or None
-        if the calendar does not open again within the horizon."""
+        if the calendar does not open again within the horizon (``after_elapsed``: the caller
+        already knows ``elapsed(after)``)."""
         if self.spec.is_24x7:
             return max(value, after)
-        if value <= self.elapsed(after):
+        if value <= (self.elapsed(after) if after_elapsed is None else after_elapsed):
             return after
         index, table = self._day_index(after)
         first = table[0]
