@@ -498,3 +498,23 @@ def test_recompute_command(world, standard):
 
     with pytest.raises(CommandError):
         call_command("sla", "recompute", "--organization", "nobody")
+
+
+def test_calendar_change_recomputes_the_open_tickets_of_its_clients(world, office, standard):
+    from datetime import date
+
+    from vigie.sla.models import CalendarClosure
+
+    with frozen(paris("2026-06-08 09:00")):
+        ticket = open_ticket(world)
+        done = open_ticket(world)
+        status(done, TicketStatus.RESOLVED, world.tech_a, "ok")
+        # 8 h: Monday 09–12, 14–18 (7 h) + Tuesday 09–10 → Tue 9 June 10:00.
+        assert sla_of(ticket).resolution_due_at == paris("2026-06-09 10:00")
+        # The client closes on Tuesday 9 June: its open tickets are recomputed → Wed 10 June 10:00.
+        CalendarClosure.objects.create(calendar=office, date=date(2026, 6, 9), name="Inventaire")
+        assert clocks.recompute_for_calendar(office) == 1
+    assert sla_of(ticket).resolution_due_at == paris("2026-06-10 10:00")
+    # Another client's calendar changing touches nothing here.
+    elsewhere = make_calendar(world.client_b, "Ailleurs")
+    assert clocks.recompute_for_calendar(elsewhere) == 0
