@@ -89,6 +89,8 @@ def test_periodic_pass_flips_states_like_a_full_recompute(world, standard):
         assert clocks.advance_states() == 2
         sla = sla_of(ticket)
         assert (sla.response_state, sla.resolution_state) == (ClockState.BREACHED, ClockState.AT_RISK)
+        assert list(TicketSla.objects.breached()) == [sla]
+        assert not TicketSla.objects.at_risk().exists()  # breached wins
         full = clocks.refresh(ticket)
         assert (full.response_state, full.resolution_state) == (ClockState.BREACHED, ClockState.AT_RISK)
     # Tuesday 11:01: resolution due at 11:00 → breached.

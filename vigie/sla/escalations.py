@@ -235,7 +235,6 @@ def _recipients(rule: EscalationRule, ticket: Ticket) -> list[Recipient]:
 def _render(rule: EscalationRule, ticket: Ticket, sla: TicketSla, notice: Notice) -> dict[str, Any]:
     language = composing.recipient_language(notice)
     with translation.override(language), timezone.override(composing.recipient_time_zone(notice)):
-        clock = ClockKind(rule.clock)
         target = getattr(sla, f"{rule.clock}_target_minutes") or 0
         due = getattr(sla, f"{rule.clock}_due_at")
         values = {
@@ -263,7 +262,6 @@ def _render(rule: EscalationRule, ticket: Ticket, sla: TicketSla, notice: Notice
         context = {
             "ticket": ticket,
             "headline": headline,
-            "clock_label": clock.label,
             "facts": facts,
             "url": composing.ticket_url(ticket, staff=notice.recipient.is_staff),
             "closing": _("This message was sent automatically by the escalation rules of the service level agreement."),
