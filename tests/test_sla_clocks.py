@@ -17,7 +17,7 @@ from django.core.management import call_command
 from tests.sla_support import MONTREAL, frozen, local, make_calendar, make_policy, paris, sla_of
 from vigie.servicedesk import services
 from vigie.servicedesk.models import Category, Level, Ticket, TicketStatus
-from vigie.sla import clocks
+from vigie.sla import clocks, storage
 from vigie.sla.models import ClockState, TicketSla
 
 pytestmark = pytest.mark.django_db
@@ -433,7 +433,7 @@ def test_imported_outcomes_are_never_recomputed(world, standard):
 
 
 def _snapshot(ticket_ids):
-    fields = [name for name in clocks.COMPUTED_FIELDS if name != "computed_at"]
+    fields = [name for name in storage.COMPUTED_FIELDS if name != "computed_at"]
     return {row["ticket_id"]: row for row in TicketSla.objects.filter(ticket_id__in=ticket_ids).values("ticket_id", *fields)}
 
 
@@ -475,7 +475,7 @@ def test_bulk_recompute_does_not_overwrite_a_newer_refresh(world, standard):
     with frozen(paris("2026-06-08 10:00")):
         clocks.refresh(ticket)
     # A run that read its tickets at 09:30 must not write over the 10:00 result.
-    assert clocks._upsert([clocks.compute(clocks.facts_for(ticket), None, lambda _pk: None, paris("2026-06-08 09:30"))],
+    assert storage.upsert([clocks.compute(clocks.facts_for(ticket), None, lambda _pk: None, paris("2026-06-08 09:30"))],
         newer_than_guard=paris("2026-06-08 09:30")) == 0  # fmt: skip
     assert sla_of(ticket).computed_at == paris("2026-06-08 10:00")
 

@@ -21,7 +21,7 @@ before it and *missed* otherwise. A clock is *at risk* once it has used the poli
 share of the target (default 75 %).
 
 ``refresh`` recomputes one ticket inside the service's transaction after every change;
-``recompute`` does many tickets in chunks (three queries and one upsert a chunk) for the
+``recompute`` does many tickets in chunks (two queries and one upsert a chunk) for the
 command, the worker and configuration changes. Rows whose outcome came from an import
 (``imported``) are never rewritten.
 """
@@ -52,33 +52,13 @@ from vigie.sla.calendars import (
 )
 from vigie.sla.matching import PolicyRules, category_chain, category_parents, load_rules, match
 from vigie.sla.models import BusinessCalendar, ClockState, SlaPolicy, TicketSla
+from vigie.sla.storage import upsert
 
 logger = logging.getLogger(__name__)
 
 FINISHED = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.CANCELLED})
 SOLVED = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 CHUNK_SIZE = 2000
-
-# The columns a computation writes (``imported`` is only ever set by imports).
-COMPUTED_FIELDS = (
-    "policy",
-    "response_target_minutes",
-    "resolution_target_minutes",
-    "response_due_at",
-    "resolution_due_at",
-    "response_elapsed_seconds",
-    "resolution_elapsed_seconds",
-    "response_state",
-    "resolution_state",
-    "response_met",
-    "resolution_met",
-    "resolution_paused_seconds",
-    "response_at_risk_at",
-    "resolution_at_risk_at",
-    "response_paused_since",
-    "resolution_paused_since",
-    "computed_at",
-)
 
 
 @dataclass(frozen=True)
@@ -405,64 +385,6 @@ def facts_for(ticket: Ticket) -> TicketFacts:
     return load_facts([ticket.pk])[0]
 
 
-# Writing: one upsert that never touches an imported row (nor, for a bulk run, a row another
-# process computed after the run read its tickets).
-
-
-def _upsert(rows: Sequence[dict[str, Any]], *, newer_than_guard: datetime | None = None) -> int:
-    """Insert or update TicketSla rows; returns how many were written. On PostgreSQL one
-    statement per 5,000 rows reads every column from an array (``unnest``): a handful of
-    parameters instead of one per value."""
-    if not rows:
-        return 0
-    meta = TicketSla._meta
-    fields = [meta.get_field("ticket"), *(meta.get_field(name) for name in COMPUTED_FIELDS), meta.get_field("imported")]
-    concrete = [field for field in fields if isinstance(field, models.Field)]
-    quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = [str(field.column) for field in concrete]
-    attnames = [field.attname for field in concrete]
-    names = ", ".join(quote(column) for column in columns)
-    conflict = quote(columns[0])
-    updates = ", ".join(f"{quote(column)} = EXCLUDED.{quote(column)}" for column in columns[1:-1])
-    condition = f"NOT {table}.{quote('imported')}"
-    guard_params: list[Any] = []
-    if newer_than_guard is not None:
-        computed = quote("computed_at")
-        condition += f" AND ({table}.{computed} IS NULL OR {table}.{computed} <= %s)"
-        computed_field = meta.get_field("computed_at")
-        assert isinstance(computed_field, models.Field)
-        guard_params.append(computed_field.get_db_prep_save(newer_than_guard, connection))
-    upsert = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates} WHERE {condition}"
-    written = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in concrete)
-            # Only quoted model names and placeholders are formatted in; values go as parameters.
-            sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {upsert}"  # noqa: S608
-            for offset in range(0, len(rows), 5000):
-                part = rows[offset : offset + 5000]
-                params: list[Any] = [
-                    [False] * len(part) if attname == "imported" else [row[attname] for row in part] for attname in attnames
-                ]
-                cursor.execute(sql, params + guard_params)
-                written += max(cursor.rowcount, 0)
-            return written
-        batch = max(1, connection.ops.bulk_batch_size(concrete, list(rows)))
-        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        for offset in range(0, len(rows), batch):
-            part = rows[offset : offset + batch]
-            params = []
-            for row in part:
-                for field, attname in zip(concrete, attnames, strict=True):
-                    value = False if attname == "imported" else row[attname]
-                    params.append(field.get_db_prep_save(value, connection))
-            values_sql = ", ".join([row_sql] * len(part))
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {values_sql} {upsert}", params + guard_params)  # noqa: S608
-            written += max(cursor.rowcount, 0)
-    return written
-
-
 def _row_values(values: dict[str, Any]) -> dict[str, Any]:
     """Values keyed by attribute name (``policy`` → ``policy_id``)."""
     return {("policy_id" if key == "policy" else key): value for key, value in values.items()}
@@ -485,7 +407,7 @@ def refresh(ticket: Ticket, *, now: datetime | None = None) -> TicketSla | None:
         return calendars.get(calendar_id)
 
     values = compute(facts, rules, specs, now)
-    if not _upsert([values]):
+    if not upsert([values]):
         return TicketSla.objects.filter(pk=ticket.pk).first()
     sla = TicketSla(**_row_values(values))
     sla._state.adding = False
@@ -577,7 +499,7 @@ def recompute(
         run.prepare({fact.organization_id for fact in facts})
         computed = [compute(fact, run.rules_for(fact), run.specs.get, now) for fact in facts]
         summary.tickets += len(computed)
-        summary.written += _upsert(computed, newer_than_guard=max(read_at, now))
+        summary.written += upsert(computed, newer_than_guard=max(read_at, now))
     summary.seconds = monotonic_time.perf_counter() - started
     return summary
 
