@@ -20,11 +20,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
+from vigie.catalog import services as catalog_services
+from vigie.catalog.models import BusinessService
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import services
 from vigie.servicedesk.inbound.intake import process_message
 from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, Ticket
 from vigie.servicedesk.services import Upload
+from vigie.sla import services as sla_services
+from vigie.sla.models import BusinessCalendar, SlaPolicy
+from vigie.sla.validation import TargetSpec
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +38,9 @@ pytestmark = pytest.mark.django_db
 # and it answers outsiders with a redirect to its own login page).
 SKIPPED_NAMESPACES = frozenset({"admin"})
 # Our own interface answers 404 to every method for another tenant's object.
-STRICT_NAMESPACES = frozenset({"servicedesk", "portal"})
+STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "sla", "catalog"})
+# The staff interface: a 404 for every client user, whatever object the route names.
+STAFF_NAMESPACES = frozenset({"servicedesk", "sla", "catalog"})
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
 SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
 # Routes whose "pk" the view class does not reveal.
@@ -81,6 +88,9 @@ class Objects:
     user: User
     token: ApiToken
     inbound: InboundEmail
+    calendar: BusinessCalendar
+    policy: SlaPolicy
+    service: BusinessService
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -91,6 +101,9 @@ class Objects:
             User: self.user,
             ApiToken: self.token,
             InboundEmail: self.inbound,
+            BusinessCalendar: self.calendar,
+            SlaPolicy: self.policy,
+            BusinessService: self.service,
         }
         return by_model.get(model)
 
@@ -109,6 +122,7 @@ def client_b_objects(world) -> Objects:
     token = ApiToken.objects.create(user=world.requester_b, name="script", token_hash=hash_token("vg_b_secret"), hint="vg_b_s")
     # A message of client B's rejected folder (an unknown sender), with its raw bytes.
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_b.support_email, subject="Secret du cabinet"))
+    calendar, policy, service = service_levels(world, world.client_b)
     return Objects(
         ticket=ticket,
         attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
@@ -117,7 +131,20 @@ def client_b_objects(world) -> Objects:
         user=world.requester_b,
         token=token,
         inbound=InboundEmail.objects.get(organization=world.client_b),
+        calendar=calendar,
+        policy=policy,
+        service=service,
     )
+
+
+def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
+    """A calendar, an SLA policy and a business service of ``organization``."""
+    calendar = sla_services.create_calendar(by=world.admin, organization=organization, name="Horaires", is_24x7=True)
+    policy = sla_services.create_policy(
+        by=world.admin, organization=organization, name="Contrat", calendar=calendar, targets=[TargetSpec(1, 15, 240)]
+    )
+    service = catalog_services.create_service(by=world.admin, organization=organization, name="Messagerie")
+    return calendar, policy, service
 
 
 def _model_of(route: Route) -> type[models.Model] | None:
@@ -142,6 +169,12 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.attachment.pk
         elif name == "inbound_id":
             kwargs[name] = 999999 if missing else objects.inbound.pk
+        elif name == "calendar_id":
+            kwargs[name] = 999999 if missing else objects.calendar.pk
+        elif name == "policy_id":
+            kwargs[name] = 999999 if missing else objects.policy.pk
+        elif name == "service_id":
+            kwargs[name] = 999999 if missing else objects.service.pk
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -209,14 +242,18 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     user = getattr(world, user_attr)
     own = services.open_ticket(by=user, organization=world.client_a, title="Le mien", uploads=[Upload("a.txt", b"a")])
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_a.support_email, subject="Refusé"))
+    calendar, policy, service = service_levels(world, world.client_a)
     values = {
         "reference": own.reference,
         "attachment_id": own.attachments.get().pk,
         "inbound_id": InboundEmail.objects.get(organization=world.client_a).pk,
+        "calendar_id": calendar.pk,
+        "policy_id": policy.pk,
+        "service_id": service.pk,
     }
     client = login(user)
-    staff_routes = [route for route in all_routes() if route.namespace == "servicedesk"]
-    assert len(staff_routes) >= 8
+    staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
+    assert len(staff_routes) >= 20
     for route in staff_routes:
         url = reverse(route.name, kwargs={name: values[name] for name in route.parameters})
         for method in ("get", "post"):

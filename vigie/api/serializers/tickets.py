@@ -19,6 +19,7 @@ from vigie.api.serializers.common import (
     SiteBriefSerializer,
     UserBriefSerializer,
 )
+from vigie.api.serializers.sla import TicketSlaSerializer
 from vigie.servicedesk import workflow
 from vigie.servicedesk.models import Category, Channel, Level, Ticket, TicketStatus, TicketType
 from vigie.tenancy.access import access_for, groups_visible_to, staff_visible_to, users_visible_to
@@ -40,6 +41,9 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
     priority_label = serializers.CharField(source="get_priority_display", read_only=True)
     allowed_statuses = serializers.SerializerMethodField(
         help_text=_("The statuses the workflow allows next (the caller's rights aside).")
+    )
+    sla = TicketSlaSerializer(
+        read_only=True, allow_null=True, help_text=_("The SLA clocks as last computed; null before any computation.")
     )
 
     class Meta:
@@ -74,6 +78,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "resolution",
             "reopen_count",
             "reassignment_count",
+            "sla",
         ]
         read_only_fields = fields
 
