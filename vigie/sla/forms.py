@@ -109,6 +109,8 @@ def region_choices(country: str) -> list[tuple[str, str]]:
     choices = [("", str(_("The whole country")))]
     if country in validation.supported_countries():
         for code, names in validation.subdivision_aliases(country).items():
+            if len(code) > validation.REGION_CODE_MAX:
+                continue
             name = max(names, key=len) if names else ""
             choices.append((code, f"{code} – {name}" if name else code))
     return choices

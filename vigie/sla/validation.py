@@ -121,9 +121,14 @@ def clean_time_zone(value: str) -> str:
     return value
 
 
+# The longest region code a calendar can store (``BusinessCalendar.holiday_subdivision``).
+REGION_CODE_MAX = BusinessCalendar._meta.get_field("holiday_subdivision").max_length or 10
+
+
 @functools.cache
 def supported_countries() -> dict[str, list[str]]:
-    return dict(holidays.list_supported_countries())
+    """Countries by ISO two-letter code (the library also answers to three-letter aliases)."""
+    return {code: list(regions) for code, regions in holidays.list_supported_countries().items() if len(code) == 2}
 
 
 @functools.cache
@@ -159,6 +164,15 @@ def clean_holiday_region(country: str, subdivision: str) -> tuple[str, str]:
     wanted = subdivision.casefold()
     for code, names in codes.items():
         if code.casefold() == wanted or any(name.casefold() == wanted for name in names):
+            if len(code) > REGION_CODE_MAX:
+                raise ValidationError(
+                    {
+                        "holiday_subdivision": _(
+                            "The region %(region)s of %(country)s cannot be chosen yet: its code is too long."
+                        )
+                        % {"country": country, "region": code}
+                    }
+                )
             return country, code
     raise ValidationError(
         {"holiday_subdivision": _("Unknown region for %(country)s: %(region)s.") % {"country": country, "region": subdivision}}
