@@ -576,3 +576,13 @@ def test_only_administrators_and_service_owners_change_business_services(world: 
             catalog_services.create_service(by=user, organization=world.client_a, name="Caisse")
     with pytest.raises(PermissionDenied):
         catalog_services.create_service(by=owner, organization=world.client_b, name="Caisse")
+
+
+def test_countries_are_two_letter_codes_and_regions_fit_the_calendar(world: World) -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        calendar_of(world, holiday_country="FRA")
+    assert list(errors_of(excinfo)) == ["holiday_country"]
+    # The library knows regions whose code is longer than a calendar stores: refused, not truncated.
+    with pytest.raises(ValidationError) as excinfo:
+        calendar_of(world, holiday_country="NZ", holiday_subdivision="South Canterbury", time_zone="Pacific/Auckland")
+    assert "too long" in errors_of(excinfo)["holiday_subdivision"][0]
