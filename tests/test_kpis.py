@@ -6,6 +6,7 @@ Europe/Paris (see tests/kpi_support.py): 2026-02-28 23:00 UTC → 2026-03-31 22:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,6 +39,7 @@ from vigie.reports.kpis import (
     DurationStats,
     KpiFilter,
     compute,
+    compute_by_client,
     filter_from_params,
     month_bounds,
     monthly_trend,
@@ -49,6 +51,7 @@ from vigie.reports.kpis.expressions import percentile_cont
 from vigie.servicedesk import services
 from vigie.servicedesk.models import Category, Level, TicketStatus, TicketType
 from vigie.sla.models import ClockState
+from vigie.tenancy.models import Organization
 
 pytestmark = pytest.mark.django_db
 
@@ -489,6 +492,37 @@ def test_every_filter_narrows_the_tickets(world: World) -> None:
     assert opened(priority=3) == 2
     assert opened(ticket_type=TicketType.REQUEST) == 1
     assert opened(ticket_type=TicketType.INCIDENT, organization_ids=frozenset({a.pk})) == 1
+
+
+# Per client
+
+
+def test_compute_by_client_gives_each_client_the_report_of_compute(world: World) -> None:
+    _durations_world(world)
+    _two_clients(world)
+    for organization, by in ((world.client_a, world.tech_a), (world.client_b, world.tech_b)):
+        service = BusinessService.objects.create(organization=organization, name="Messagerie")
+        down = open_ticket(by, organization, "2026-03-12 08:00")
+        outage(down, service, "2026-03-12 08:00", "2026-03-12 09:00")
+        survey(down, rating=4, answered="2026-03-13 08:00")
+    empty = Organization.objects.create(name="Zinguerie Vide", slug="vide")
+    admin = fresh(world.admin)
+    with CaptureQueriesContext(connection) as context:
+        reports = compute_by_client(admin, MARCH, now=APRIL_15)
+    # Ordered by name; a client without tickets gets the report of nothing.
+    assert list(reports) == [world.client_a.pk, world.client_b.pk, empty.pk]
+    for pk, report in reports.items():
+        narrowed = replace(MARCH, organization_ids=frozenset({pk}))
+        assert report == compute(admin, narrowed, now=APRIL_15), pk
+        assert report.filter == narrowed
+    assert reports[world.client_a.pk].opened == 9 and reports[world.client_b.pk].opened == 5
+    assert reports[empty.pk].opened == 0 and reports[empty.pk].mttr_calendar == NOTHING
+    # The queries of compute, grouped, plus the list of clients.
+    assert len(context.captured_queries) <= (10 if connection.vendor == "postgresql" else 12)
+    # A client manager only ever gets their own company; a filter narrows the clients.
+    assert list(compute_by_client(world.manager_a, MARCH, now=APRIL_15)) == [world.client_a.pk]
+    only_b = compute_by_client(admin, replace(MARCH, organization_ids=frozenset({world.client_b.pk})), now=APRIL_15)
+    assert list(only_b) == [world.client_b.pk]
 
 
 # Monthly trend

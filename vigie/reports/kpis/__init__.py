@@ -15,7 +15,7 @@ from vigie.reports.kpis.contract import (
     elapsed_seconds,
     month_bounds,
 )
-from vigie.reports.kpis.figures import compute, tickets_in_scope
+from vigie.reports.kpis.figures import compute, compute_by_client, tickets_in_scope
 from vigie.reports.kpis.parameters import (
     KPI_PARAMETERS,
     TREND_PARAMETERS,
@@ -36,6 +36,7 @@ __all__ = [
     "KpiReport",
     "TrendPoint",
     "compute",
+    "compute_by_client",
     "elapsed_seconds",
     "filter_from_params",
     "month_bounds",
