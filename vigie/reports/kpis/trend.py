@@ -1,15 +1,16 @@
-"""``monthly_trend``: a few KPIs month by month, for charts and the monthly review (two queries)."""
+"""``monthly_trend``: a few KPIs month by month, for charts and the monthly review (two queries,
+each grouping its rows by month)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, FloatField, Q, When
+from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from vigie.reports.kpis.contract import Compliance, KpiFilter, TrendPoint, month_bounds
-from vigie.reports.kpis.expressions import Seconds
+from vigie.reports.kpis.expressions import Seconds, kpi_queries
 from vigie.reports.kpis.figures import MEASURED_STATES, tickets_in_scope
 
 MAX_MONTHS = 36
@@ -34,34 +35,54 @@ def monthly_trend(user: Any, kpi_filter: KpiFilter, months: int = 12) -> list[Tr
     bounds = trend_months(kpi_filter, months)
     first, last = bounds[0][0], bounds[-1][1]
     tickets = tickets_in_scope(user, kpi_filter)
-
-    opened: dict[str, Any] = {}
-    resolved: dict[str, Any] = {}
     calendar = Seconds(F("resolved_at") - F("created_at"))
     business = Case(
         When(sla__resolution_state__in=MEASURED_STATES, then=F("sla__resolution_elapsed_seconds")), output_field=FloatField()
     )
-    for index, (start, end) in enumerate(bounds):
-        opened[f"opened_{index}"] = Count("pk", filter=Q(created_at__gte=start, created_at__lt=end))
-        in_month = Q(resolved_at__gte=start, resolved_at__lt=end)
-        resolved[f"resolved_{index}"] = Count("pk", filter=in_month)
-        resolved[f"business_{index}"] = Avg(business, filter=in_month)
-        resolved[f"calendar_{index}"] = Avg(calendar, filter=in_month)
-        resolved[f"met_{index}"] = Count("pk", filter=in_month & Q(sla__resolution_met=True))
-        resolved[f"measured_{index}"] = Count("pk", filter=in_month & Q(sla__resolution_met__isnull=False))
-    opened_row = tickets.filter(created_at__gte=first, created_at__lt=last).aggregate(**opened)
-    resolved_row = tickets.filter(resolved_at__gte=first, resolved_at__lt=last).aggregate(**resolved)
-    return [
-        TrendPoint(
-            month_start=start,
-            opened=opened_row[f"opened_{index}"],
-            resolved=resolved_row[f"resolved_{index}"],
-            mttr_business_mean=_float(resolved_row[f"business_{index}"]),
-            resolution_compliance=Compliance(met=resolved_row[f"met_{index}"], total=resolved_row[f"measured_{index}"]),
-            mttr_calendar_mean=_float(resolved_row[f"calendar_{index}"]),
+    with kpi_queries():
+        opened = {
+            row["month"]: row
+            for row in tickets.filter(created_at__gte=first, created_at__lt=last)
+            .annotate(month=_month_of("created_at", bounds))
+            .values("month")
+            .annotate(opened=Count("pk"))
+        }
+        resolved = {
+            row["month"]: row
+            for row in tickets.filter(resolved_at__gte=first, resolved_at__lt=last)
+            .annotate(month=_month_of("resolved_at", bounds))
+            .values("month")
+            .annotate(
+                resolved=Count("pk"),
+                business=Avg(business),
+                calendar=Avg(calendar),
+                met=Count("pk", filter=Q(sla__resolution_met=True)),
+                measured=Count("pk", filter=Q(sla__resolution_met__isnull=False)),
+            )
+        }
+    nothing: dict[str, Any] = {"opened": 0, "resolved": 0, "business": None, "calendar": None, "met": 0, "measured": 0}
+    points = []
+    for index, (start, _end) in enumerate(bounds):
+        row: dict[str, Any] = {**nothing, **opened.get(index, {}), **resolved.get(index, {})}
+        points.append(
+            TrendPoint(
+                month_start=start,
+                opened=row["opened"],
+                resolved=row["resolved"],
+                mttr_business_mean=_float(row["business"]),
+                resolution_compliance=Compliance(met=row["met"], total=row["measured"]),
+                mttr_calendar_mean=_float(row["calendar"]),
+            )
         )
-        for index, (start, _end) in enumerate(bounds)
-    ]
+    return points
+
+
+def _month_of(field: str, bounds: list[tuple[datetime, datetime]]) -> Case:
+    """The index of the month ``field`` falls in (the rows are already within the months)."""
+    return Case(
+        *[When(**{f"{field}__lt": end}, then=Value(index)) for index, (_start, end) in enumerate(bounds)],
+        output_field=IntegerField(),
+    )
 
 
 def _float(value: Any) -> float | None:
