@@ -5,14 +5,14 @@ The families, each over its own tickets (docs/kpis.md gives every definition):
 - volume: the tickets opened in the period, by category, with conditional counts by type and channel;
 - responses: the tickets first answered in the period (MTTA) and the response clocks that stopped
   in it (response SLA compliance);
-- resolutions: the tickets resolved in the period (MTTR, first-contact resolution, reopen rate,
-  reassignments, resolution SLA compliance);
+- resolutions: the tickets resolved in the period (MTTR, reopen rate, reassignments, resolution
+  SLA compliance), and in a query of its own which of them were resolved at the first contact;
 - backlog: the tickets open at the end of the period, with their age;
 - satisfaction: the ratings answered in the period;
 - availability (``availability.py``): outages of business services.
 
 Every query starts from ``Ticket.objects.visible_to(user)``: a figure never counts a ticket the
-user could not open. On PostgreSQL median and P90 are computed in the same query
+user could not open. ``compute_by_client`` runs the same queries grouped by client. On PostgreSQL median and P90 are computed in the same query
 (``percentile_cont``); on SQLite the durations of the two duration families are read once more
 and the same formula applied in Python.
 """
