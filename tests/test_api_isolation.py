@@ -24,7 +24,8 @@ from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import services
-from vigie.servicedesk.models import Attachment, Category, Comment, PriorityMatrixCell, Ticket, TicketEvent
+from vigie.servicedesk.importing import import_tickets
+from vigie.servicedesk.models import Attachment, Category, Comment, PriorityMatrixCell, Ticket, TicketEvent, TicketImport
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,7 @@ TENANT_ROUTES = {
     "ticket-comment": True,
     "ticket-attachment": True,
     "ticket-event": True,
+    "import": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -85,6 +87,7 @@ class TenantA:
     ticket: Ticket
     attachment: Attachment
     token: ApiToken
+    ticket_import: TicketImport
     secrets: list[str]
 
 
@@ -97,6 +100,13 @@ def tenant_a(world: World) -> TenantA:
     attachment = services.add_attachments(ticket, [services.Upload("facture-martin.txt", b"total")], by=world.requester_a)[0]
     token, _raw = issue_api_token(world.requester_a, name="Jeton de Rose")
     Category.objects.create(name="Matériel")
+    history = import_tickets(
+        by=world.admin,
+        organization=world.client_a,
+        mapping="fields: {reference: n, title: t, opened_at: o}",
+        filename="historique-martin.csv",
+        csv_bytes="n,t,o\nANC-1,Four à pain en panne LOUTRE-5512,2024-01-02T08:00:00\n".encode(),
+    )
     secrets = [
         ticket.reference,
         ticket.title,
@@ -104,6 +114,8 @@ def tenant_a(world: World) -> TenantA:
         "ZEBRE-4410",
         "OCELOT-9921",
         "facture-martin.txt",
+        "historique-martin.csv",
+        "LOUTRE-5512",
         "Jeton de Rose",
         world.client_a.name,
         world.client_a.support_email,
@@ -112,7 +124,7 @@ def tenant_a(world: World) -> TenantA:
         world.manager_a.email,
         world.it_contact_a.email,
     ]
-    return TenantA(ticket=ticket, attachment=attachment, token=token, secrets=secrets)
+    return TenantA(ticket=ticket, attachment=attachment, token=token, ticket_import=history, secrets=secrets)
 
 
 def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
@@ -125,6 +137,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "ticket-comment": {"ticket_reference": a.ticket.reference},
         "ticket-attachment": {"ticket_reference": a.ticket.reference, "pk": a.attachment.pk},
         "ticket-event": {"ticket_reference": a.ticket.reference},
+        "import": {"pk": a.ticket_import.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -138,7 +151,20 @@ def _call(client: Any, method: str, url: str) -> Any:
 
 
 def _snapshot() -> dict[str, int]:
-    models = [Organization, Site, User, ApiToken, Ticket, Comment, Attachment, TicketEvent, TechnicianGroup, Category, AuditEntry]
+    models = [
+        Organization,
+        Site,
+        User,
+        ApiToken,
+        Ticket,
+        Comment,
+        Attachment,
+        TicketEvent,
+        TechnicianGroup,
+        Category,
+        AuditEntry,
+        TicketImport,
+    ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
     state["inactive"] = User.objects.filter(is_active=False).count()

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from vigie.api.views.common import REFERENCE_REGEX
+from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.tenancy import GroupViewSet, OrganizationViewSet, SiteViewSet
 from vigie.api.views.tickets import TicketViewSet
@@ -31,3 +32,4 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register(f"{TICKET}/comments", CommentViewSet, basename="ticket-comment")
 router.register(f"{TICKET}/attachments", AttachmentViewSet, basename="ticket-attachment")
 router.register(f"{TICKET}/events", TicketEventViewSet, basename="ticket-event")
+router.register("imports", TicketImportViewSet, basename="import")

@@ -79,6 +79,11 @@ def _summary(event: TicketEvent) -> tuple[str, str]:
     """One sentence for the event, and an optional longer detail (resolution, old/new text)."""
     data = event.data or {}
     kind = event.kind
+    if kind == EventKind.CREATED and data.get("imported"):
+        return _("imported from %(file)s: ticket %(reference)s of the previous tool") % {
+            "file": data["imported"],
+            "reference": data.get("external_reference", ""),
+        }, ""
     if kind == EventKind.CREATED:
         channel = data.get("channel")
         if channel:
@@ -91,6 +96,8 @@ def _summary(event: TicketEvent) -> tuple[str, str]:
             "old": _status(data.get("old")),
             "new": _status(data.get("new")),
         }
+        if data.get("imported"):
+            return text, _("Imported from %(file)s.") % {"file": data["imported"]}
         return text, str(data.get("resolution") or "")
     if kind == EventKind.ASSIGNED:
         assignee, group = data.get("new_assignee"), data.get("new_group")
