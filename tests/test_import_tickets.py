@@ -26,6 +26,14 @@ from vigie.sla.models import ClockState, TicketSla
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings: Any) -> None:
+    """Messages follow the installation's language; pin it, so the assertions on English text
+    hold whatever the French catalog says."""
+    settings.LANGUAGE_CODE = "en"
+
+
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "import"
 PARIS = ZoneInfo("Europe/Paris")
 
