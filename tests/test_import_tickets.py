@@ -18,6 +18,7 @@ from tests.conftest import World
 from vigie.servicedesk import numbering, services
 from vigie.servicedesk.importing import ImportInterrupted, import_tickets
 from vigie.servicedesk.importing import batches as import_batches
+from vigie.servicedesk.importing import service as import_service
 from vigie.servicedesk.importing.service import rejected_count, rejected_lines, was_interrupted
 from vigie.servicedesk.models import Category, EventKind, PriorityMatrixCell, Ticket, TicketEvent, TicketImport, TicketType
 from vigie.servicedesk.search import search_tickets
@@ -171,7 +172,10 @@ def test_reimport_updates_and_never_duplicates(world: World) -> None:
     assert list(search_tickets(Ticket.objects.all(), "ORNITHORYNQUE")) == [first]
 
 
-def test_reimport_rewrites_what_changed_and_adds_new_rows(world: World) -> None:
+@pytest.mark.parametrize("lookup_chunk", [5000, 1])
+def test_reimport_rewrites_what_changed_and_adds_new_rows(world: World, monkeypatch: Any, lookup_chunk: int) -> None:
+    # Known references are looked up by chunks, or (for a large file) by reading all of the client's.
+    monkeypatch.setattr(import_service, "LOOKUP_CHUNK", lookup_chunk)
     run(world, HEADER + "A-1,Imprimante bloquée,02/01/2024 09:00,,Open\n")
     report = run(
         world, HEADER + "A-1,Imprimante réparée,02/01/2024 09:00,03/01/2024 10:00,Done\nA-2,Écran,04/01/2024 10:00,,Todo\n"

@@ -214,7 +214,13 @@ class RowConverter:
             name: [date_parser(fmt) for fmt in spec.formats] for name, spec in mapping.fields.items() if spec.kind == "timestamp"
         }
         self._last_position = max(positions.values(), default=-1)
-        self._at = {name: tuple(positions[column] for column in spec.columns) for name, spec in mapping.fields.items()}
+        at = {name: tuple(positions[column] for column in spec.columns) for name, spec in mapping.fields.items()}
+        self._single = [(name, indexes[0]) for name, indexes in at.items() if len(indexes) == 1]
+        self._multiple = [(name, indexes) for name, indexes in at.items() if len(indexes) != 1]
+        # Values repeat across rows: each distinct one is looked up once per field.
+        self._choices: dict[str, dict[str, Any]] = {name: {} for name in CHOICES}
+        self._people: dict[tuple[str, str], int | None] = {}
+        self._paths: dict[str, tuple[str, ...]] = {}
 
     # Reporting.
 
@@ -232,23 +238,32 @@ class RowConverter:
 
     # Cells.
 
-    def _cell(self, cells: list[str], spec: FieldSpec) -> str:
-        at = self._at[spec.name]
-        if len(at) == 1:
-            return cells[at[0]].strip()
-        return "\x00".join(cells[index].strip() for index in at)
+    def _cell(self, cells: dict[str, str], spec: FieldSpec) -> str:
+        return cells[spec.name]
 
-    def _choice(self, cells: list[str], name: str, line: int, problems: list[Problem]) -> Any:
+    def _values(self, cells: list[str]) -> dict[str, str]:
+        """The row's trimmed text for each mapped field (several columns joined by NUL)."""
+        values = {name: cells[index].strip() for name, index in self._single}
+        for name, indexes in self._multiple:
+            values[name] = "\x00".join(cells[index].strip() for index in indexes)
+        return values
+
+    def _choice(self, cells: dict[str, str], name: str, line: int, problems: list[Problem]) -> Any:
         spec = self.mapping.fields.get(name)
         if spec is None:
             return None
-        raw = self._cell(cells, spec)
+        raw = cells[name]
         if not raw:
             return spec.default
-        folded = key(raw)
-        value = spec.values.get(folded)
-        if value is None:
-            value = CHOICES[name].get(folded)
+        cache = self._choices[name]
+        if raw in cache:
+            value = cache[raw]
+        else:
+            folded = key(raw)
+            value = spec.values.get(folded)
+            if value is None:
+                value = CHOICES[name].get(folded)
+            cache[raw] = value
         if value is None:
             self._error(
                 problems,
@@ -259,7 +274,7 @@ class RowConverter:
             )
         return value
 
-    def _timestamp(self, cells: list[str], name: str, line: int, problems: list[Problem]) -> datetime | None:
+    def _timestamp(self, cells: dict[str, str], name: str, line: int, problems: list[Problem]) -> datetime | None:
         spec = self.mapping.fields.get(name)
         if spec is None:
             return None
@@ -281,7 +296,7 @@ class RowConverter:
         )
         return None
 
-    def _count(self, cells: list[str], name: str, line: int, problems: list[Problem]) -> int | None:
+    def _count(self, cells: dict[str, str], name: str, line: int, problems: list[Problem]) -> int | None:
         spec = self.mapping.fields.get(name)
         if spec is None:
             return None
@@ -302,7 +317,7 @@ class RowConverter:
             return None
         return int(number)
 
-    def _flag(self, cells: list[str], name: str, line: int, problems: list[Problem]) -> bool | None:
+    def _flag(self, cells: dict[str, str], name: str, line: int, problems: list[Problem]) -> bool | None:
         spec = self.mapping.fields.get(name)
         if spec is None:
             return None
@@ -334,7 +349,7 @@ class RowConverter:
             )
         return value
 
-    def _person(self, cells: list[str], name: str, line: int) -> int | None:
+    def _person(self, cells: dict[str, str], name: str, line: int) -> int | None:
         spec = self.mapping.fields[name]
         raw = self._cell(cells, spec)
         if not raw:
@@ -344,7 +359,11 @@ class RowConverter:
             by_email, by_name = self.directory.requesters_by_email, self.directory.requesters_by_name
         else:
             by_email, by_name = self.directory.staff_by_email, self.directory.staff_by_name
-        found = by_email.get(raw.lower()) if spec.match == "email" else by_name.get(person_key(raw))
+        if (name, raw) in self._people:
+            found = self._people[(name, raw)]
+        else:
+            found = by_email.get(raw.lower()) if spec.match == "email" else by_name.get(person_key(raw))
+            self._people[(name, raw)] = found
         if found is not None and found != AMBIGUOUS:
             return found
 
@@ -360,7 +379,7 @@ class RowConverter:
         self.warn(line, spec, "unknown", raw, message)
         return None
 
-    def _group(self, cells: list[str], line: int) -> int | None:
+    def _group(self, cells: dict[str, str], line: int) -> int | None:
         spec = self.mapping.fields["group"]
         raw = self._cell(cells, spec) or str(spec.default or "")
         if not raw:
@@ -379,10 +398,13 @@ class RowConverter:
             )
         return found
 
-    def _category(self, cells: list[str], line: int, problems: list[Problem]) -> tuple[str, ...] | None:
+    def _category(self, cells: dict[str, str], line: int, problems: list[Problem]) -> tuple[str, ...] | None:
         spec = self.mapping.fields["category"]
         raw = self._cell(cells, spec) or str(spec.default or "")
-        levels = tuple(level.strip() for part in raw.split("\x00") for level in part.split(spec.separator) if level.strip())
+        levels = self._paths.get(raw)
+        if levels is None:
+            levels = tuple(level.strip() for part in raw.split("\x00") for level in part.split(spec.separator) if level.strip())
+            self._paths[raw] = levels
         if not levels:
             return None
         if any(len(level) > MAX_CATEGORY_NAME for level in levels):
@@ -437,7 +459,8 @@ class RowConverter:
                 )
             )
             return self._reject(problems)
-        reference = self._cell(cells, fields["reference"])
+        raw_values = self._values(cells)
+        reference = raw_values["reference"]
         if not reference:
             self._error(
                 problems,
@@ -465,7 +488,7 @@ class RowConverter:
                 % {"reference": reference, "line": first_line},
             )
             return self._reject(problems, reference)
-        title = self._cell(cells, fields["title"]) or str(fields["title"].default or "")
+        title = self._cell(raw_values, fields["title"]) or str(fields["title"].default or "")
         if not title:
             self._error(
                 problems,
@@ -475,22 +498,22 @@ class RowConverter:
             )
         description = None
         if "description" in fields:
-            description = self._cell(cells, fields["description"]) or str(fields["description"].default or "")
-        ticket_type = self._choice(cells, "type", line, problems) or TicketType.INCIDENT.value
-        impact = self._choice(cells, "impact", line, problems)
-        urgency = self._choice(cells, "urgency", line, problems)
-        priority = self._choice(cells, "priority", line, problems)
-        status = self._choice(cells, "status", line, problems)
-        channel = self._choice(cells, "channel", line, problems) or DEFAULT_CHANNEL
-        opened_at = self._timestamp(cells, "opened_at", line, problems)
-        first_response_at = self._timestamp(cells, "first_response_at", line, problems)
-        resolved_at = self._timestamp(cells, "resolved_at", line, problems)
-        closed_at = self._timestamp(cells, "closed_at", line, problems)
-        reassignment_count = self._count(cells, "reassignment_count", line, problems)
-        reopen_count = self._count(cells, "reopen_count", line, problems)
-        response_met = self._flag(cells, "response_met", line, problems)
-        resolution_met = self._flag(cells, "resolution_met", line, problems)
-        category = self._category(cells, line, problems) if "category" in fields else None
+            description = self._cell(raw_values, fields["description"]) or str(fields["description"].default or "")
+        ticket_type = self._choice(raw_values, "type", line, problems) or TicketType.INCIDENT.value
+        impact = self._choice(raw_values, "impact", line, problems)
+        urgency = self._choice(raw_values, "urgency", line, problems)
+        priority = self._choice(raw_values, "priority", line, problems)
+        status = self._choice(raw_values, "status", line, problems)
+        channel = self._choice(raw_values, "channel", line, problems) or DEFAULT_CHANNEL
+        opened_at = self._timestamp(raw_values, "opened_at", line, problems)
+        first_response_at = self._timestamp(raw_values, "first_response_at", line, problems)
+        resolved_at = self._timestamp(raw_values, "resolved_at", line, problems)
+        closed_at = self._timestamp(raw_values, "closed_at", line, problems)
+        reassignment_count = self._count(raw_values, "reassignment_count", line, problems)
+        reopen_count = self._count(raw_values, "reopen_count", line, problems)
+        response_met = self._flag(raw_values, "response_met", line, problems)
+        resolution_met = self._flag(raw_values, "resolution_met", line, problems)
+        category = self._category(raw_values, line, problems) if "category" in fields else None
         if opened_at is None and not any(p.field == "opened_at" for p in problems):
             self._error(
                 problems,
@@ -540,9 +563,9 @@ class RowConverter:
             priority=priority,
             channel=channel,
             category=category,
-            requester_id=self._person(cells, "requester", line) if "requester" in fields else None,
-            assignee_id=self._person(cells, "assignee", line) if "assignee" in fields else None,
-            group_id=self._group(cells, line) if "group" in fields else None,
+            requester_id=self._person(raw_values, "requester", line) if "requester" in fields else None,
+            assignee_id=self._person(raw_values, "assignee", line) if "assignee" in fields else None,
+            group_id=self._group(raw_values, line) if "group" in fields else None,
             opened_at=opened_at,
             first_response_at=first_response_at,
             resolved_at=resolved_at,
