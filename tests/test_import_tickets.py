@@ -262,6 +262,15 @@ def test_bad_mappings_are_fatal_and_name_the_key(world: World, mapping: str, exp
     assert TicketImport.objects.count() == 0
 
 
+def test_an_empty_file_is_fatal_and_a_header_alone_imports_nothing(world: World) -> None:
+    with pytest.raises(ValidationError, match="empty"):
+        run(world, "\n\n")
+    with pytest.raises(ValidationError, match="skip_rows"):
+        run(world, HEADER, MAPPING + "csv: {skip_rows: 1}\n")
+    report = run(world, HEADER)
+    assert (report.rows, report.created, report.errors) == (0, 0, [])
+
+
 def test_malformed_csv_is_fatal_and_names_the_line(world: World) -> None:
     with pytest.raises(ValidationError) as caught:
         run(world, HEADER + 'A-1,Imprimante,02/01/2024 09:00,,Open\nA-2,"Écran" cassé,02/01/2024 09:00,,Open\n')

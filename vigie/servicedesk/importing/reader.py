@@ -136,6 +136,11 @@ def open_table(data: bytes, mapping: Mapping) -> Table:
         header = cells
         break
     if header is None:
+        if options.skip_rows:
+            raise file_error(
+                _("The file has no header row after the %(count)s rows the mapping skips (csv: skip_rows).")
+                % {"count": options.skip_rows}
+            )
         raise file_error(_("The file is empty: it has no header row."))
     positions = locate_columns(header, mapping)
     return Table(header=header, positions=positions, rows=_data_rows(records, options))

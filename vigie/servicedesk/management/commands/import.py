@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigie.accounts.models import User
 from vigie.servicedesk.importing import ImportInterrupted, import_tickets
@@ -22,13 +23,12 @@ from vigie.servicedesk.models import TicketImport
 from vigie.tenancy.models import Membership, Organization, OrganizationKind, Role
 
 
-def _read(path: str, what: str) -> bytes:
+def _read(path: str, *, mapping: bool) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as error:
-        raise CommandError(
-            _("Cannot read the %(what)s %(path)s: %(error)s") % {"what": what, "path": path, "error": error.strerror or error}
-        ) from error
+        message = _("Cannot read the mapping %(path)s: %(error)s") if mapping else _("Cannot read the file %(path)s: %(error)s")
+        raise CommandError(message % {"path": path, "error": error.strerror or error}) from error
 
 
 def _acting_user(email: str) -> User:
@@ -76,8 +76,8 @@ class Command(BaseCommand):
         if organization is None:
             raise CommandError(_("No organisation has the short name “%(slug)s”.") % {"slug": slug})
         by = _acting_user(options["acting_as"])
-        mapping = _read(options["mapping"], _("mapping"))
-        data = _read(options["file"], _("file"))
+        mapping = _read(options["mapping"], mapping=True)
+        data = _read(options["file"], mapping=False)
         try:
             report = import_tickets(
                 by=by,
@@ -99,9 +99,13 @@ class Command(BaseCommand):
     def _summary(self, report: TicketImport, *, dry_run: bool) -> None:
         rejected = rejected_count(report)
         headline = (
-            _("Dry run of %(file)s for %(client)s: %(rows)s rows, %(created)s would be created, %(updated)s updated, %(rejected)s rejected.")
+            _(
+                "Dry run of %(file)s for %(client)s: %(rows)s rows, %(created)s would be created, %(updated)s updated, %(rejected)s rejected."
+            )
             if dry_run
-            else _("%(file)s imported into %(client)s: %(rows)s rows, %(created)s created, %(updated)s updated, %(rejected)s rejected.")
+            else _(
+                "%(file)s imported into %(client)s: %(rows)s rows, %(created)s created, %(updated)s updated, %(rejected)s rejected."
+            )
         )
         values = {
             "file": report.filename,
@@ -125,7 +129,8 @@ def _entry_text(entry: dict[str, Any]) -> str:
     level = {"error": _("rejected"), "warning": _("warning"), "fatal": _("stopped")}.get(str(entry.get("level")), "")
     where = _("line %(line)s") % {"line": entry["line"]} if entry.get("line") else ""
     if entry.get("lines", 1) > 1:
-        where += " " + _("(and %(count)s other lines)") % {"count": entry["lines"] - 1}
+        others = entry["lines"] - 1
+        where += " " + ngettext("(and %(count)s other line)", "(and %(count)s other lines)", others) % {"count": others}
     about = " / ".join(str(entry[name]) for name in ("reference", "field", "column") if entry.get(name))
     parts = [part for part in (where, level, f"[{about}]" if about else "") if part]
     return f"{' '.join(parts)}: {entry.get('message', '')}"
