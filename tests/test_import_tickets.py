@@ -203,6 +203,10 @@ def test_a_known_ticket_keeps_its_type(world: World) -> None:
     report = run(world, "Ref,Title,Opened,Closed,Status,Kind\nA-1,Accès,02/01/2024 09:00,,Open,Req\n", mapping)
     assert ticket("A-1").type == TicketType.INCIDENT and ticket("A-1").reference == "INC-000001"
     assert problems(report, "warning")[0][:2] == (2, "type")
+    # A mapping without a type reads incidents: a known request stays a request, silently.
+    run(world, "Ref,Title,Opened,Closed,Status,Kind\nA-2,Accès,02/01/2024 09:00,,Open,Req\n", mapping)
+    report = run(world, HEADER + "A-2,Accès VPN,02/01/2024 09:00,,Open\n")
+    assert (ticket("A-2").type, ticket("A-2").title, report.errors) == (TicketType.REQUEST, "Accès VPN", [])
 
 
 # Bad input: fatal errors write nothing; bad rows are reported with their line, the rest goes in.

@@ -12,7 +12,7 @@ is raised; importing the same file again completes the job (a known reference is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
@@ -157,6 +157,12 @@ class Plan:
         return [problem.as_dict() for problem in entries]
 
 
+def _type_kept(reference: str) -> Callable[[], str]:
+    return lambda: (
+        _("%(reference)s already exists as a ticket of another type; its type does not change.") % {"reference": reference}
+    )
+
+
 def check(organization: Organization, data: bytes, mapping: Mapping) -> Plan:
     table = open_table(data, mapping)
     converter = RowConverter(mapping, table.positions, len(table.header), build_directory(organization))
@@ -174,19 +180,9 @@ def check(organization: Organization, data: bytes, mapping: Mapping) -> Plan:
         existing = known.get(row.reference)
         if existing is None:
             continue
-        if existing.type != row.type:
-            converter.warn(
-                row.line,
-                mapping.fields["type"],
-                "type",
-                existing.reference,
-                lambda reference=existing.reference: (
-                    _(  # type: ignore[misc]
-                        "%(reference)s already exists as a ticket of another type; its type does not change."
-                    )
-                    % {"reference": reference}
-                ),
-            )
+        if existing.type != row.type:  # a ticket's type never changes (its reference says it)
+            if "type" in mapping.fields:
+                converter.warn(row.line, mapping.fields["type"], "type", existing.reference, _type_kept(existing.reference))
             row.type = existing.type
         updates.append((row, existing))
     return Plan(mapping=mapping, rows=count, new=new, updates=updates, converter=converter)
