@@ -22,8 +22,9 @@ from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import services
+from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.inbound.intake import process_message
-from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, Ticket
+from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, Ticket, TicketImport
 from vigie.servicedesk.services import Upload
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
@@ -81,6 +82,7 @@ class Objects:
     user: User
     token: ApiToken
     inbound: InboundEmail
+    ticket_import: TicketImport
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -91,6 +93,7 @@ class Objects:
             User: self.user,
             ApiToken: self.token,
             InboundEmail: self.inbound,
+            TicketImport: self.ticket_import,
         }
         return by_model.get(model)
 
@@ -109,6 +112,14 @@ def client_b_objects(world) -> Objects:
     token = ApiToken.objects.create(user=world.requester_b, name="script", token_hash=hash_token("vg_b_secret"), hint="vg_b_s")
     # A message of client B's rejected folder (an unknown sender), with its raw bytes.
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_b.support_email, subject="Secret du cabinet"))
+    # A history import into client B, whose report names a rejected line of its file.
+    history = import_tickets(
+        by=world.admin,
+        organization=world.client_b,
+        mapping="fields: {reference: n, title: t, opened_at: o}",
+        filename="Secret du cabinet.csv",
+        csv_bytes=b"n,t,o\nB-1,Secret du cabinet,not a date\n",
+    )
     return Objects(
         ticket=ticket,
         attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
@@ -117,6 +128,7 @@ def client_b_objects(world) -> Objects:
         user=world.requester_b,
         token=token,
         inbound=InboundEmail.objects.get(organization=world.client_b),
+        ticket_import=history,
     )
 
 
