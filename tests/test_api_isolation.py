@@ -27,6 +27,7 @@ from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import satisfaction, services
+from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.models import (
     Attachment,
     Category,
@@ -35,6 +36,7 @@ from vigie.servicedesk.models import (
     SatisfactionSurvey,
     Ticket,
     TicketEvent,
+    TicketImport,
 )
 from vigie.sla import services as sla_services
 from vigie.sla.models import BusinessCalendar, EscalationRule, OpeningRange, SlaPolicy, SlaTarget
@@ -60,6 +62,7 @@ TENANT_ROUTES = {
     "calendar": True,
     "sla-policy": True,
     "business-service": True,
+    "import": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -108,6 +111,7 @@ class TenantA:
     ticket: Ticket
     attachment: Attachment
     token: ApiToken
+    ticket_import: TicketImport
     secrets: list[str]
     calendar: BusinessCalendar
     policy: SlaPolicy
@@ -141,6 +145,13 @@ def tenant_a(world: World) -> TenantA:
         escalations=[EscalationSpec()],
     )
     service = catalog_services.create_service(by=world.admin, organization=world.client_a, name="Caisse BRIOCHE-3317")
+    history = import_tickets(
+        by=world.admin,
+        organization=world.client_a,
+        mapping="fields: {reference: n, title: t, opened_at: o}",
+        filename="historique-martin.csv",
+        csv_bytes="n,t,o\nANC-1,Four à pain en panne LOUTRE-5512,2024-01-02T08:00:00\n".encode(),
+    )
     secrets = [
         ticket.reference,
         ticket.title,
@@ -148,6 +159,8 @@ def tenant_a(world: World) -> TenantA:
         "ZEBRE-4410",
         "OCELOT-9921",
         "facture-martin.txt",
+        "historique-martin.csv",
+        "LOUTRE-5512",
         "Jeton de Rose",
         world.client_a.name,
         world.client_a.support_email,
@@ -161,7 +174,14 @@ def tenant_a(world: World) -> TenantA:
         "BRIOCHE-3317",
     ]
     return TenantA(
-        ticket=ticket, attachment=attachment, token=token, secrets=secrets, calendar=calendar, policy=policy, service=service
+        ticket=ticket,
+        attachment=attachment,
+        token=token,
+        secrets=secrets,
+        calendar=calendar,
+        policy=policy,
+        service=service,
+        ticket_import=history,
     )
 
 
@@ -178,6 +198,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "calendar": {"pk": a.calendar.pk},
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},
+        "import": {"pk": a.ticket_import.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -204,13 +225,13 @@ def _snapshot() -> dict[str, int]:
         Category,
         SatisfactionSurvey,
         AuditEntry,
-        AuditEntry,
         BusinessCalendar,
         OpeningRange,
         SlaPolicy,
         SlaTarget,
         EscalationRule,
         BusinessService,
+        TicketImport,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()

@@ -30,8 +30,9 @@ from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import satisfaction, services
+from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.inbound.intake import process_message
-from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, SatisfactionSurvey, Ticket
+from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, SatisfactionSurvey, Ticket, TicketImport
 from vigie.servicedesk.services import Upload
 from vigie.sla import services as sla_services
 from vigie.sla.models import BusinessCalendar, SlaPolicy
@@ -101,6 +102,7 @@ class Objects:
     calendar: BusinessCalendar
     policy: SlaPolicy
     service: BusinessService
+    ticket_import: TicketImport
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -114,6 +116,7 @@ class Objects:
             BusinessCalendar: self.calendar,
             SlaPolicy: self.policy,
             BusinessService: self.service,
+            TicketImport: self.ticket_import,
         }
         return by_model.get(model)
 
@@ -141,6 +144,14 @@ def client_b_objects(world) -> Objects:
         expires_at=now + timedelta(days=14),
     )
     calendar, policy, service = service_levels(world, world.client_b)
+    # A history import into client B, whose report names a rejected line of its file.
+    history = import_tickets(
+        by=world.admin,
+        organization=world.client_b,
+        mapping="fields: {reference: n, title: t, opened_at: o}",
+        filename="Secret du cabinet.csv",
+        csv_bytes=b"n,t,o\nB-1,Secret du cabinet,not a date\n",
+    )
     return Objects(
         ticket=ticket,
         attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
@@ -153,6 +164,7 @@ def client_b_objects(world) -> Objects:
         calendar=calendar,
         policy=policy,
         service=service,
+        ticket_import=history,
     )
 
 

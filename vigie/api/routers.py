@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from vigie.api.views.common import REFERENCE_REGEX
+from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.kpis import KpiViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.satisfaction import SurveyViewSet
@@ -39,3 +40,4 @@ router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("services", BusinessServiceViewSet, basename="business-service")
 router.register("kpis", KpiViewSet, basename="kpi")
+router.register("imports", TicketImportViewSet, basename="import")

@@ -35,6 +35,25 @@ def next_number(ticket_type: str) -> int:
     return counter.last_number
 
 
+def next_numbers(ticket_type: str, count: int) -> list[int]:
+    """Hand out ``count`` numbers at once (bulk loads such as a history import), in increasing order.
+
+    On PostgreSQL one query draws them all from the sequence (they need not be consecutive when
+    others open tickets at the same time); on SQLite the counter row moves by ``count`` inside the
+    caller's transaction.
+    """
+    if count <= 0:
+        return []
+    if _uses_sequences():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence_name(ticket_type), count])
+            return sorted(int(row[0]) for row in cursor.fetchall())
+    counter, _created = TicketCounter.objects.select_for_update().get_or_create(type=ticket_type)
+    TicketCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + count)
+    counter.refresh_from_db(fields=["last_number"])
+    return list(range(counter.last_number - count + 1, counter.last_number + 1))
+
+
 def last_number(ticket_type: str) -> int:
     """The last number handed out (0 before the first ticket of the type)."""
     if _uses_sequences():

@@ -61,8 +61,15 @@ SQLITE_FTS_DROP = [
 ]
 
 
+def text_of(reference: str, external_reference: str, title: str, description: str) -> str:
+    """What search matches of a ticket itself: its reference (and the previous tool's, for imported
+    history), title and description."""
+    return "\n".join(part for part in (reference, external_reference, title, description) if part)[:MAX_SEARCH_TEXT]
+
+
 def text_for(ticket: Ticket, *, comments: bool = False) -> str:
-    parts = [ticket.reference, ticket.title, ticket.description]
+    """The ticket's search text; with ``comments``, its public replies too."""
+    parts = [ticket.reference, ticket.external_reference, ticket.title, ticket.description]
     if comments and ticket.pk:
         parts.extend(ticket.comments.public().values_list("body", flat=True))
     return "\n".join(p for p in parts if p)[:MAX_SEARCH_TEXT]

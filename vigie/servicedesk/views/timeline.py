@@ -106,6 +106,11 @@ def _escalation_summary(event: TicketEvent, summary: str, detail: str) -> tuple[
 def _event_summary(event: TicketEvent) -> tuple[str, str]:
     data = event.data or {}
     kind = event.kind
+    if kind == EventKind.CREATED and data.get("imported"):
+        return _("imported from %(file)s: ticket %(reference)s of the previous tool") % {
+            "file": data["imported"],
+            "reference": data.get("external_reference", ""),
+        }, ""
     if kind == EventKind.CREATED:
         channel = data.get("channel")
         if channel:
@@ -118,6 +123,8 @@ def _event_summary(event: TicketEvent) -> tuple[str, str]:
             "old": _status(data.get("old")),
             "new": _status(data.get("new")),
         }
+        if data.get("imported"):
+            return text, _("Imported from %(file)s.") % {"file": data["imported"]}
         return text, str(data.get("resolution") or "")
     if kind == EventKind.ASSIGNED:
         assignee, group = data.get("new_assignee"), data.get("new_group")
