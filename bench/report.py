@@ -80,6 +80,30 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_ms(summary['client_ms']['p95'])} | {_queries(summary)} | {errors} | {share} | "
                 f"{item.get('target_text', '–')} | {_verdict(item.get('met'))} |"
             )
+    service_levels = results.get("service_levels", {})
+    if service_levels:
+        lines += [
+            "",
+            "| Service levels (as the provider admin) | measured | raw SQL, same figure | × raw SQL | queries | target | met |",
+            "|---|---:|---:|---:|---|---|---|",
+        ]
+        for item in service_levels.values():
+            summary = item.get("summary")
+            if "seconds" in item:
+                lines.append(
+                    f"| {item['label']} | {item['seconds']:.1f} s | {item['raw_sql_seconds']:.2f} s | "
+                    f"{item['ratio'] if item.get('ratio') is not None else '–'} | – | {item['target_text']} | {_verdict(item.get('met'))} |"
+                )
+            elif summary is None:
+                lines.append(
+                    f"| {item['label']} | – | – | – | – | {item.get('target_text', '–')} | {item.get('note', 'not run')} |"
+                )
+            else:
+                lines.append(
+                    f"| {item['label']} | p95 {_ms(summary['server_ms']['p95'])} ms | p95 {_ms(item['raw_sql_ms']['p95'])} ms | "
+                    f"{item['ratio'] if item.get('ratio') is not None else '–'} | {_queries(summary)} | {item['target_text']} | "
+                    f"{_verdict(item.get('met'))} |"
+                )
     memory = results.get("memory", {})
     if memory:
         workers = ", ".join(f"{value:.0f}" for value in memory.get("web_workers_mib", []))

@@ -444,6 +444,23 @@ def run_throughput(port: int, fixtures: Fixtures, options: Options, roots: list[
     return results
 
 
+def run_service_levels(port: int, marker: Any, conninfo: str, options: Options, roots: list[int]) -> dict[str, Any]:
+    """Reviews, dashboards and KPIs through the server; SLA recomputation and import in-process."""
+    from dataclasses import replace
+
+    from bench import service_level_bench
+
+    context = service_level_bench.prepare(marker)
+
+    def timed(make: Callable[[int], loadgen.Request], *, requests: int) -> dict[str, Any]:
+        return measure(port, make, options=replace(options, requests=requests, warmup=2), roots=roots)
+
+    results = service_level_bench.run_pages(port, context, conninfo, timed, log)
+    results["recompute"] = service_level_bench.run_recompute(conninfo, log)
+    results["import"] = service_level_bench.run_import(conninfo, context, log)
+    return results
+
+
 def wait_for_worker(sink: processes.SmtpSink, *, seconds: float) -> int:
     """Give the worker time to drain the notifications queued by the creation run."""
     deadline = time.monotonic() + seconds
@@ -534,12 +551,17 @@ def main(argv: list[str] | None = None) -> None:
         roots = [os.getpid(), server.pid, worker.pid]
         baselines, scenarios = run_pages(port, fixtures, options, roots)
         throughput = run_throughput(port, fixtures, options, roots)
+        service_levels = run_service_levels(port, marker, conninfo, options, roots)
         delivered = wait_for_worker(sink, seconds=30 if options.quick else 60) if sink_running else None
         memory = processes.memory_report(server, worker)
         memory["worker_alive"] = worker.alive()
         results = assemble(options, marker, conninfo, fixtures, baselines, scenarios, throughput, memory, delivered)
         results["machine"]["load_1min_before"] = round(load_before, 2)
         results["dataset"]["service_levels"] = asdict(layer)
+        results["service_levels"] = service_levels
+        for entry in service_levels.values():
+            if entry.get("met") is False:
+                results["notes"].append(f"{entry['label']}: target {entry['target_text']} not met.")
     finally:
         server.stop()
         worker.stop()

@@ -242,6 +242,15 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["group", "status"], name="ticket_group_status_idx"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_idx"),
+            # KPIs count tickets by the moment they were answered, resolved or closed in a period.
+            models.Index(fields=["first_response_at"], name="ticket_first_response_idx"),
+            models.Index(fields=["resolved_at"], name="ticket_resolved_idx"),
+            models.Index(fields=["closed_at"], name="ticket_closed_idx"),
+            models.Index(
+                fields=["outage_started_at", "outage_ended_at"],
+                name="ticket_outage_idx",
+                condition=Q(outage_started_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
