@@ -40,6 +40,8 @@ TENANT_ROUTES = {
     "ticket-comment": True,
     "ticket-attachment": True,
     "ticket-event": True,
+    # The monthly review of client A: for its manager and IT contact, not for its requesters.
+    "review": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -125,6 +127,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "ticket-comment": {"ticket_reference": a.ticket.reference},
         "ticket-attachment": {"ticket_reference": a.ticket.reference, "pk": a.attachment.pk},
         "ticket-event": {"ticket_reference": a.ticket.reference},
+        "review": {"organization_slug": world.client_a.slug, "month": "2025-01"},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]

@@ -33,7 +33,11 @@ pytestmark = pytest.mark.django_db
 # and it answers outsiders with a redirect to its own login page).
 SKIPPED_NAMESPACES = frozenset({"admin"})
 # Our own interface answers 404 to every method for another tenant's object.
-STRICT_NAMESPACES = frozenset({"servicedesk", "portal"})
+STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "reports", "client_reports"})
+# The staff-only interfaces: a 404 for client users, whatever the object.
+STAFF_NAMESPACES = frozenset({"servicedesk", "reports"})
+# A month that has started, for the monthly review routes (the object is the client company).
+REVIEWED_MONTH = "2025-01"
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
 SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
 # Routes whose "pk" the view class does not reveal.
@@ -142,6 +146,10 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.attachment.pk
         elif name == "inbound_id":
             kwargs[name] = 999999 if missing else objects.inbound.pk
+        elif name == "organization_slug":
+            kwargs[name] = "nulle-part" if missing else objects.organization.slug
+        elif name == "month":
+            kwargs[name] = REVIEWED_MONTH
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -170,8 +178,12 @@ def test_the_walk_covers_the_interfaces():
         "servicedesk:inbound_raw",
         "portal:ticket_detail",
         "accounts:profile",
+        "reports:review",
+        "reports:review_pdf",
+        "client_reports:dashboard",
+        "client_reports:review_pdf",
     } <= names
-    assert len(object_routes()) >= 12
+    assert len(object_routes()) >= 20
 
 
 @pytest.mark.parametrize("outsider", ["requester_a", "it_contact_a", "tech_a"])
@@ -213,10 +225,12 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "reference": own.reference,
         "attachment_id": own.attachments.get().pk,
         "inbound_id": InboundEmail.objects.get(organization=world.client_a).pk,
+        "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
+        "month": REVIEWED_MONTH,
     }
     client = login(user)
-    staff_routes = [route for route in all_routes() if route.namespace == "servicedesk"]
-    assert len(staff_routes) >= 8
+    staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
+    assert len(staff_routes) >= 13
     for route in staff_routes:
         url = reverse(route.name, kwargs={name: values[name] for name in route.parameters})
         for method in ("get", "post"):

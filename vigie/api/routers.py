@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
+from vigie.api.views.reviews import ReviewViewSet
 from vigie.api.views.tenancy import GroupViewSet, OrganizationViewSet, SiteViewSet
 from vigie.api.views.tickets import TicketViewSet
 from vigie.api.views.timeline import AttachmentViewSet, CommentViewSet, TicketEventViewSet
@@ -11,6 +12,7 @@ from vigie.api.views.tokens import ApiTokenViewSet
 from vigie.api.views.users import UserViewSet
 
 TICKET = rf"tickets/(?P<ticket_reference>{REFERENCE_REGEX})"
+CLIENT = r"(?P<organization_slug>[-a-zA-Z0-9_]+)"
 
 
 class Router(DefaultRouter):
@@ -31,3 +33,4 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register(f"{TICKET}/comments", CommentViewSet, basename="ticket-comment")
 router.register(f"{TICKET}/attachments", AttachmentViewSet, basename="ticket-attachment")
 router.register(f"{TICKET}/events", TicketEventViewSet, basename="ticket-event")
+router.register(f"reviews/{CLIENT}", ReviewViewSet, basename="review")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +63,7 @@ def _being_deleted_pk(label: str, pk: Any) -> bool:
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value.pk)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal | FieldFile):
         return str(value)
