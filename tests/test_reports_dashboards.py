@@ -80,6 +80,7 @@ def test_technician_sees_queue_at_risk_and_breached_of_their_own_clients(world, 
     )
     in_group = clock(open_for(world, "Badge refusé", group=world.group_a), response=ClockState.AT_RISK)
     calm = clock(open_for(world, "Nouveau poste", assignee=world.tech_a, group=world.group_a), due_in=30)
+    no_policy = open_for(world, "Question sans contrat", assignee=world.tech_a, group=world.group_a)  # no SLA clock
     other_client = clock(
         open_for(world, "Secret du cabinet Lefèvre", client=world.client_b, assignee=world.tech_b, group=world.group_b),
         resolution=ClockState.BREACHED,
@@ -93,11 +94,16 @@ def test_technician_sees_queue_at_risk_and_breached_of_their_own_clients(world, 
     assert [t.reference for t in dashboard.breached.tickets] == [late.reference]
     # At risk: mine, and my group's unassigned ticket whose answer is at risk; never one already late.
     assert {t.reference for t in dashboard.at_risk.tickets} == {risky.reference, in_group.reference}
-    # My queue: my open tickets, the closest resolution due date first.
-    assert [t.reference for t in dashboard.queue.tickets] == [late.reference, risky.reference, calm.reference]
+    # My queue: my open tickets, the closest resolution due date first, those without a clock last.
+    assert [t.reference for t in dashboard.queue.tickets] == [
+        late.reference,
+        risky.reference,
+        calm.reference,
+        no_policy.reference,
+    ]
     counts = {state.status: state.count for state in dashboard.states}
-    assert counts[TicketStatus.ASSIGNED] == 2 and counts[TicketStatus.WAITING_THIRD_PARTY] == 1
-    assert dashboard.open_count == 3
+    assert counts[TicketStatus.ASSIGNED] == 3 and counts[TicketStatus.WAITING_THIRD_PARTY] == 1
+    assert dashboard.open_count == 4
     assert dashboard.unassigned_in_groups == 1
     html = response.content.decode()
     assert f'href="/desk/tickets/{late.reference}/"' in html

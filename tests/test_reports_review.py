@@ -3,7 +3,7 @@ timelines, the PDF (rendered without network), the API, and who may read it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -64,9 +64,9 @@ def test_review_page_in_english_has_every_section(world, login, fake, january):
     printer, night = january.printer.reference, january.night.reference
     assert f'href="/desk/tickets/{printer}/"' in html and f'href="/desk/tickets/{night}/"' in html
     assert "Waited 2 d 2 h for a third party" in html
-    assert "Passed between teams or technicians 1 time(s)" in html
-    assert "Priority raised from P3 to P1" in html
-    assert "Opened outside business hours" in html
+    assert "Passed 1 time between teams or technicians." in html
+    assert "Priority raised from P3 to P1 on 01/08/2025 noon" in html
+    assert "Opened outside business hours (01/11/2025 10 p.m.)" in html
     assert "Waited 3 d 13 h before a technician took it." in html  # Saturday 22:00 → Wednesday 11:00
     # Open actions: the open P1.
     assert january.till.reference in html and "Caisse enregistreuse bloquée" in html
@@ -157,6 +157,24 @@ def test_a_breach_with_nothing_unusual_says_so(world):
     with translation.override("en"):
         findings = causes.breach_causes(ticket, [], None)
     assert findings == ["No wait, reassignment or priority change on record: the work itself took longer than the target."]
+
+
+def test_reopenings_and_a_late_first_answer_are_told(world):
+    from vigie.servicedesk import services
+    from vigie.sla.models import TicketSla
+
+    ticket = services.open_ticket(
+        by=world.tech_a, organization=world.client_a, title="Messagerie", requester=world.requester_a, assignee=world.tech_a
+    )
+    ticket.reopen_count = 2
+    ticket.first_response_at = ticket.created_at + timedelta(hours=3)
+    sla = TicketSla(ticket=ticket, response_met=False, response_target_minutes=60)
+    with translation.override("en"):
+        findings = causes.breach_causes(ticket, [], sla)
+    assert findings == [
+        "Reopened 2 times after a resolution that did not hold.",
+        "First answer 3 h after the ticket was opened (target: 1 h of business time).",
+    ]
 
 
 # ---------------------------------------------------------------- PDF

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigie.reports.formatting import duration
 from vigie.servicedesk.models import EventKind, Priority, Ticket, TicketEvent, TicketStatus
@@ -98,7 +99,12 @@ def breach_causes(
     reassignments = max(ticket.reassignment_count, len(assignments) - 1, 0)
     if reassignments:
         findings.append(
-            _("Passed between teams or technicians %(count)s time(s) before being resolved.") % {"count": reassignments}
+            ngettext(
+                "Passed %(count)s time between teams or technicians.",
+                "Passed %(count)s times between teams or technicians.",
+                reassignments,
+            )
+            % {"count": reassignments}
         )
     first_assignment = next((event for event in assignments if event.data.get("new_assignee")), None)
     unassigned = ((first_assignment.at if first_assignment else until) - ticket.created_at).total_seconds()
@@ -120,7 +126,14 @@ def breach_causes(
             )
 
     if ticket.reopen_count:
-        findings.append(_("Reopened %(count)s time(s) after a resolution that did not hold.") % {"count": ticket.reopen_count})
+        findings.append(
+            ngettext(
+                "Reopened %(count)s time after a resolution that did not hold.",
+                "Reopened %(count)s times after a resolution that did not hold.",
+                ticket.reopen_count,
+            )
+            % {"count": ticket.reopen_count}
+        )
 
     calendar = sla.policy.calendar if sla is not None and sla.policy is not None else None
     if calendar is not None and not in_business_hours(calendar, ticket.created_at):

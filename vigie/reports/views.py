@@ -47,6 +47,12 @@ def _language(request: HttpRequest, organization: Organization) -> str:
     return chosen or documents.default_language(organization, request.user, translation.get_language())
 
 
+def _picker_months(shown: Month) -> list[Month]:
+    """The last 24 finished months, and the month shown if it is older or still running."""
+    months = recent_months(24)
+    return months if shown in months else sorted({*months, shown}, reverse=True)
+
+
 def _review_page(request: HttpRequest, organization: Organization, month: Month, *, portal: bool) -> HttpResponse:
     language = _language(request, organization)
     with translation.override(language):
@@ -59,7 +65,7 @@ def _review_page(request: HttpRequest, organization: Organization, month: Month,
         "review_language": language,
         "pdf_url": reverse(f"{namespace}:review_pdf", kwargs=arguments) + "?" + urlencode({"language": language}),
         "picker_url": reverse(f"{namespace}:review_picker", kwargs={"organization_slug": organization.slug}),
-        "months": recent_months(12),
+        "months": _picker_months(month),
         "languages": documents.LANGUAGES,
     }
     return render(request, "reports/review.html", context)

@@ -54,9 +54,10 @@ def short_month(value: datetime) -> str:
 
 
 @register.simple_tag
-def time_left(due: datetime | None, now: Any = None) -> SafeString:
-    """ "in 2 h 10 min" before the due date, "3 h late" after it; "—" when the clock has none."""
-    if due is None:
+def time_left(due: Any, now: Any = None) -> SafeString:
+    """ "in 2 h 10 min" before the due date, "3 h late" after it; "—" when the clock has none
+    (or the ticket has no clock at all: the template then hands an empty string)."""
+    if not isinstance(due, datetime):
         return format_html('<span class="muted">{}</span>', formatting.NOTHING)
     now = now if isinstance(now, datetime) else timezone.now()
     seconds = (due - now).total_seconds()
