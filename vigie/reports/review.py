@@ -183,7 +183,7 @@ def _missed_in(month: Month) -> Q:
 
 
 def breached_tickets(tickets: TicketQuerySet, month: Month, now: datetime) -> tuple[list[BreachedTicket], int]:
-    missed = tickets.filter(_missed_in(month)).distinct()
+    missed = tickets.filter(_missed_in(month))
     total = missed.count()
     timeline = TicketEvent.objects.filter(kind__in=(EventKind.STATUS, EventKind.ASSIGNED, EventKind.PRIORITY)).order_by(
         "at", "pk"
