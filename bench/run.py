@@ -159,6 +159,22 @@ def prepare_database(options: Options) -> tuple[str, Any]:
     return target, None
 
 
+def prepare_service_levels(conninfo: str) -> Any:
+    """Add (once) the calendars, policies, services, SLA outcomes, surveys and outages layer."""
+    import psycopg
+
+    from bench import service_levels
+
+    with psycopg.connect(conninfo) as conn:
+        layer = service_levels.read_layer(conn)
+    if layer is not None:
+        return layer
+    log("adding the service-level layer (calendars, policies, services, SLA outcomes, surveys, outages)")
+    layer = service_levels.generate(conninfo, log=log)
+    log(f"service-level layer ready in {layer.seconds:.0f} s")
+    return layer
+
+
 def postgres_facts(conninfo: str) -> dict[str, str]:
     import psycopg
 
@@ -490,6 +506,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         deleted = dataset.reset_to_marker(conninfo, marker)
         log(f"removed what earlier runs added: {deleted}")
+    layer = prepare_service_levels(conninfo)
     if options.generate_only:
         return
     if options.redis_url:
@@ -522,6 +539,7 @@ def main(argv: list[str] | None = None) -> None:
         memory["worker_alive"] = worker.alive()
         results = assemble(options, marker, conninfo, fixtures, baselines, scenarios, throughput, memory, delivered)
         results["machine"]["load_1min_before"] = round(load_before, 2)
+        results["dataset"]["service_levels"] = asdict(layer)
     finally:
         server.stop()
         worker.stop()

@@ -40,6 +40,7 @@ def organization_form(organization: Organization, **overrides: object) -> dict[s
         "support_email": organization.support_email,
         "email_domains": organization.email_domains,
         "unknown_sender_policy": organization.unknown_sender_policy,
+        "satisfaction_percent": organization.satisfaction_percent,
         "is_active": "on" if organization.is_active else "",
     }
     if organization.mfa_required:

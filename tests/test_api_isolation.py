@@ -23,8 +23,16 @@ from tests.test_api_support import api_as, ticket_of
 from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
 from vigie.core.models import AuditEntry
-from vigie.servicedesk import services
-from vigie.servicedesk.models import Attachment, Category, Comment, PriorityMatrixCell, Ticket, TicketEvent
+from vigie.servicedesk import satisfaction, services
+from vigie.servicedesk.models import (
+    Attachment,
+    Category,
+    Comment,
+    PriorityMatrixCell,
+    SatisfactionSurvey,
+    Ticket,
+    TicketEvent,
+)
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +50,7 @@ TENANT_ROUTES = {
     "ticket-event": True,
     # The monthly review of client A: for its manager and IT contact, not for its requesters.
     "review": True,
+    "survey": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -98,6 +107,9 @@ def tenant_a(world: World) -> TenantA:
     services.add_comment(ticket, by=world.tech_a, body="Note interne OCELOT-9921", internal=True)
     attachment = services.add_attachments(ticket, [services.Upload("facture-martin.txt", b"total")], by=world.requester_a)[0]
     token, _raw = issue_api_token(world.requester_a, name="Jeton de Rose")
+    services.resolve_ticket(ticket, by=world.tech_a, resolution="Terminal remplacé")
+    survey = SatisfactionSurvey.objects.get(ticket=ticket)
+    satisfaction.answer(survey, rating=2, comment="Avis de Rose PANGOLIN-5150")
     Category.objects.create(name="Matériel")
     secrets = [
         ticket.reference,
@@ -113,6 +125,7 @@ def tenant_a(world: World) -> TenantA:
         world.requester_a.email,
         world.manager_a.email,
         world.it_contact_a.email,
+        "PANGOLIN-5150",
     ]
     return TenantA(ticket=ticket, attachment=attachment, token=token, secrets=secrets)
 
@@ -141,7 +154,20 @@ def _call(client: Any, method: str, url: str) -> Any:
 
 
 def _snapshot() -> dict[str, int]:
-    models = [Organization, Site, User, ApiToken, Ticket, Comment, Attachment, TicketEvent, TechnicianGroup, Category, AuditEntry]
+    models = [
+        Organization,
+        Site,
+        User,
+        ApiToken,
+        Ticket,
+        Comment,
+        Attachment,
+        TicketEvent,
+        TechnicianGroup,
+        Category,
+        SatisfactionSurvey,
+        AuditEntry,
+    ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
     state["inactive"] = User.objects.filter(is_active=False).count()

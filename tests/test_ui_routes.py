@@ -5,6 +5,9 @@ client A and as the technician who does not serve client B: the answer must not 
 object apart from one that does not exist (404; for the service desk and portal, always
 404, for GET and POST alike). Every route of the staff interface is a 404 for client users.
 
+The satisfaction survey pages are public: the signed token in their URL is the key, so the
+walk hands them a forged token for client B's survey, which must be a 404 like any other.
+
 New routes are picked up automatically; a route whose parameter this test cannot fill
 fails, so that whoever adds it says here which object it takes.
 """
@@ -12,18 +15,21 @@ fails, so that whoever adds it says here which object it takes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import signing
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.notifications.models import InboundEmail
-from vigie.servicedesk import services
+from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.inbound.intake import process_message
-from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, Ticket
+from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, SatisfactionSurvey, Ticket
 from vigie.servicedesk.services import Upload
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
@@ -33,11 +39,13 @@ pytestmark = pytest.mark.django_db
 # and it answers outsiders with a redirect to its own login page).
 SKIPPED_NAMESPACES = frozenset({"admin"})
 # Our own interface answers 404 to every method for another tenant's object.
-STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "reports", "client_reports"})
+STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "satisfaction", "reports", "client_reports"})
 # The staff-only interfaces: a 404 for client users, whatever the object.
 STAFF_NAMESPACES = frozenset({"servicedesk", "reports"})
 # A month that has started, for the monthly review routes (the object is the client company).
 REVIEWED_MONTH = "2025-01"
+# Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
+TOKEN_NAMESPACES = frozenset({"satisfaction"})
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
 SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
 # Routes whose "pk" the view class does not reveal.
@@ -85,6 +93,7 @@ class Objects:
     user: User
     token: ApiToken
     inbound: InboundEmail
+    survey: SatisfactionSurvey
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -113,6 +122,14 @@ def client_b_objects(world) -> Objects:
     token = ApiToken.objects.create(user=world.requester_b, name="script", token_hash=hash_token("vg_b_secret"), hint="vg_b_s")
     # A message of client B's rejected folder (an unknown sender), with its raw bytes.
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_b.support_email, subject="Secret du cabinet"))
+    now = timezone.now()
+    survey = SatisfactionSurvey.objects.create(
+        ticket=ticket,
+        recipient=world.requester_b,
+        email=world.requester_b.email,
+        sent_at=now,
+        expires_at=now + timedelta(days=14),
+    )
     return Objects(
         ticket=ticket,
         attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
@@ -121,6 +138,7 @@ def client_b_objects(world) -> Objects:
         user=world.requester_b,
         token=token,
         inbound=InboundEmail.objects.get(organization=world.client_b),
+        survey=survey,
     )
 
 
@@ -150,6 +168,10 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = "nulle-part" if missing else objects.organization.slug
         elif name == "month":
             kwargs[name] = REVIEWED_MONTH
+        elif name == "token":
+            # Client B's survey with a signature this installation did not make; or no survey at all.
+            forged = signing.Signer(salt="forged").sign_object([objects.survey.pk, 5])
+            kwargs[name] = satisfaction.make_token(999999, 5) if missing else forged
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -182,6 +204,7 @@ def test_the_walk_covers_the_interfaces():
         "reports:review_pdf",
         "client_reports:dashboard",
         "client_reports:review_pdf",
+        "satisfaction:survey",
     } <= names
     assert len(object_routes()) >= 20
 
@@ -213,6 +236,8 @@ def test_every_object_route_hides_client_b(world, client_b_objects, login, outsi
     assert checked >= 20
     client_b_objects.ticket.refresh_from_db()
     assert client_b_objects.ticket.comments.count() == 1  # nothing was written by the walk
+    client_b_objects.survey.refresh_from_db()
+    assert client_b_objects.survey.rating is None
 
 
 @pytest.mark.parametrize("user_attr", ["requester_a", "it_contact_a", "manager_a"])
@@ -245,4 +270,17 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, world, client_b_o
             continue
         kwargs = fill(route, client_b_objects)
         response = client.get(reverse(route.name, kwargs=kwargs))
+        if route.namespace in TOKEN_NAMESPACES:
+            assert response.status_code == 404, route.name  # no login page: the forged token opens nothing
+            continue
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), route.name
+
+
+def test_token_pages_open_with_the_genuine_token_only(client, world, client_b_objects):
+    """The one way into a public survey page is the link sent to the requester."""
+    genuine = reverse("satisfaction:survey", args=[satisfaction.make_token(client_b_objects.survey.pk, 5)])
+    assert client.get(genuine).status_code == 200
+    forged = reverse(
+        "satisfaction:survey", kwargs=fill(Route("satisfaction:survey", "satisfaction", ("token",), None), client_b_objects)
+    )
+    assert client.get(forged).status_code == 404

@@ -1,4 +1,4 @@
-"""URL map of Vigie: staff interface, portal, accounts, API and e-mail intake."""
+"""URL map of Vigie: staff interface, portal, satisfaction surveys, accounts, API and e-mail intake."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -15,6 +15,7 @@ urlpatterns = [
     path("portal/reports/", include("vigie.reports.portal_urls")),
     path("portal/", include("vigie.servicedesk.portal_urls")),
     path("reports/", include("vigie.reports.urls")),
+    path("survey/", include("vigie.servicedesk.satisfaction_urls")),
     path("api/", include("vigie.api.urls")),
     path("inbound/email/", include("vigie.servicedesk.inbound.urls")),
     path("admin/", admin.site.urls),

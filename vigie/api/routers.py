@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.reviews import ReviewViewSet
+from vigie.api.views.satisfaction import SurveyViewSet
 from vigie.api.views.tenancy import GroupViewSet, OrganizationViewSet, SiteViewSet
 from vigie.api.views.tickets import TicketViewSet
 from vigie.api.views.timeline import AttachmentViewSet, CommentViewSet, TicketEventViewSet
@@ -34,3 +35,4 @@ router.register(f"{TICKET}/comments", CommentViewSet, basename="ticket-comment")
 router.register(f"{TICKET}/attachments", AttachmentViewSet, basename="ticket-attachment")
 router.register(f"{TICKET}/events", TicketEventViewSet, basename="ticket-event")
 router.register(f"reviews/{CLIENT}", ReviewViewSet, basename="review")
+router.register("surveys", SurveyViewSet, basename="survey")

@@ -52,6 +52,13 @@ def read_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{PREFIX}{name} must be a whole number, not {value!r}") from error
 
 
+def _positive(name: str, default: int) -> int:
+    value = read_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{PREFIX}{name} must be at least 1, not {value}")
+    return value
+
+
 def read_list(name: str, default: list[str]) -> list[str]:
     value = read(name)
     if value is None:
@@ -132,6 +139,8 @@ class VigieConfig:
     max_inbound_email_bytes: int
     encryption_key: str
     production: bool = field(default=False)
+    # How long a satisfaction survey's link stays open after the ticket is resolved.
+    satisfaction_days: int = field(default=14)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -191,4 +200,5 @@ def load(base_dir: Path) -> VigieConfig:
         max_inbound_email_bytes=read_int("MAX_INBOUND_EMAIL_BYTES", 25 * 1024 * 1024),
         encryption_key=read("ENCRYPTION_KEY") or secret_key,
         production=production,
+        satisfaction_days=_positive("SATISFACTION_DAYS", 14),
     )

@@ -39,3 +39,15 @@ def queue_ticket_notifications(event_ids: Sequence[int]) -> None:
     except Exception:
         # The change itself is committed; a queue outage must not turn it into an error page.
         logger.exception("Could not queue the notifications of events %s", ids)
+
+
+def queue_survey_email(survey_id: int) -> None:
+    """Queue the e-mail of a satisfaction survey (called after commit)."""
+    if _suppressed.get():
+        return
+    from vigie.notifications.tasks import prepare_survey_email
+
+    try:
+        prepare_survey_email(int(survey_id))
+    except Exception:
+        logger.exception("Could not queue the e-mail of satisfaction survey %s", survey_id)

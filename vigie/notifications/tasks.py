@@ -30,6 +30,17 @@ def prepare_notifications(event_ids: Sequence[int]) -> list[int]:
     return email_ids
 
 
+@db_task(retries=3, retry_delay=30)
+def prepare_survey_email(survey_id: int) -> int | None:
+    """Render the e-mail of a satisfaction survey, then queue its delivery."""
+    from vigie.notifications import surveys
+
+    email_id = surveys.prepare_survey_email(survey_id)
+    if email_id is not None:
+        deliver_email(email_id)
+    return email_id
+
+
 @db_periodic_task(crontab(minute="*/10"))
 def sweep_outbound_email() -> None:
     """Requeue e-mails whose task was lost, fail those interrupted while sending."""

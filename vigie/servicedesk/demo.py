@@ -1,5 +1,10 @@
 """A realistic demo: a provider, three client companies, technicians in two groups and
-about 500 tickets over the last six months in every state, built through the services."""
+about 500 tickets over the last six months in every state, built through the services.
+
+Before the tickets, ``vigie.sla.demo`` sets up the service levels (business calendars, an SLA
+policy per client with escalations, business services), so that every ticket gets its SLA
+clocks; incidents are tied to the services they hurt, some with an outage; and a share of the
+requesters answer their satisfaction survey."""
 
 from __future__ import annotations
 
@@ -12,15 +17,17 @@ from django.utils import timezone
 
 from vigie.accounts.models import User
 from vigie.notifications.dispatch import notifications_suppressed
-from vigie.servicedesk import services
-from vigie.servicedesk.models import Category, Channel, Level, Ticket, TicketStatus, TicketType
+from vigie.servicedesk import satisfaction, services
+from vigie.servicedesk.models import Category, Channel, Level, SatisfactionSurvey, Ticket, TicketStatus, TicketType
+from vigie.sla import demo as sla_demo
 from vigie.tenancy.models import Membership, Organization, OrganizationKind, Role, Site, TechnicianGroup
 
 DEMO_PASSWORD = "vigie-demo-2026"  # noqa: S105 - documented demo password
 
 CLIENTS = [
     ("Boulangerie Martin", "martin", "boulangerie-martin.fr", [("Fournil", "Lyon"), ("Boutique Croix-Rousse", "Lyon")]),
-    ("Cabinet Lefèvre Avocats", "lefevre", "cabinet-lefevre.fr", [("Siège", "Villeurbanne")]),
+    # In Strasbourg: its business calendar has the holidays of Alsace-Moselle (see vigie.sla.demo).
+    ("Cabinet Lefèvre Avocats", "lefevre", "cabinet-lefevre.fr", [("Siège", "Strasbourg")]),
     ("Transports Garnier", "garnier", "transports-garnier.fr", [("Dépôt", "Vénissieux"), ("Agence Grenoble", "Grenoble")]),
 ]
 FIRST_NAMES = [
@@ -159,6 +166,7 @@ class DemoWorld:
     sites: dict[int, list[Site]] = field(default_factory=dict)
     categories: dict[str, Category] = field(default_factory=dict)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    service_levels: sla_demo.ServiceLevels | None = None
 
 
 def _user(email: str, first: str, last: str, organization: Organization, role: str, **extra: object) -> User:
@@ -304,15 +312,61 @@ def build_ticket(world: DemoWorld, rng: random.Random, opened: datetime) -> Tick
     return ticket
 
 
+# Satisfaction: most requesters are happy, a few are not, and some say why.
+RATING_WEIGHTS = {5: 48, 4: 30, 3: 11, 2: 7, 1: 4}
+SURVEY_ANSWER_SHARE = 0.6
+SURVEY_COMMENT_SHARE = 0.35
+SURVEY_COMMENTS = {
+    5: [
+        "Intervention rapide et efficace, merci beaucoup !",
+        "Très réactif, problème réglé en quelques minutes.",
+        "Technicien patient et pédagogue, parfait.",
+    ],
+    4: [
+        "Bon travail, même si j'ai dû relancer une fois.",
+        "Résolu, merci. Un petit mot pour prévenir de la coupure aurait été apprécié.",
+    ],
+    3: ["Le problème est réglé mais il a fallu attendre deux jours.", "Correct, sans plus."],
+    2: ["Trop long : trois jours sans nouvelles.", "Il a fallu redémarrer plusieurs fois, pas très clair."],
+    1: ["Le problème revient chaque semaine, il faudrait une vraie solution.", "Personne ne m'a rappelé."],
+}
+
+
+def answer_surveys(rng: random.Random, now: datetime) -> int:
+    """Answer a share of the surveys the resolutions asked for, as their requesters would have."""
+    answered = 0
+    for survey in SatisfactionSurvey.objects.filter(rating__isnull=True, withdrawn_at__isnull=True).order_by("pk"):
+        if rng.random() >= SURVEY_ANSWER_SHARE:
+            continue
+        window = min(now, survey.expires_at) - survey.sent_at
+        if window < timedelta(minutes=30):
+            continue  # just asked: not answered yet
+        at = survey.sent_at + min(timedelta(minutes=rng.randint(10, 3 * 24 * 60)), window / 2)
+        ratings, weights = zip(*RATING_WEIGHTS.items(), strict=True)
+        rating = rng.choices(ratings, weights=weights)[0]
+        comment = rng.choice(SURVEY_COMMENTS[rating]) if rating <= 2 or rng.random() < SURVEY_COMMENT_SHARE else ""
+        satisfaction.answer(survey, rating=rating, comment=comment, at=at)
+        answered += 1
+    return answered
+
+
 def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
     """Build the demo world; nobody is e-mailed about its tickets."""
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
+    # The service levels draw from their own sequence, so the tickets stay those of the seed.
+    extras = random.Random(seed + 1)  # noqa: S311 - reproducible demo data, not security
     now = timezone.now()
     with notifications_suppressed():
         with transaction.atomic():
             world = build_organizations(rng)
+            owners = {client.pk: world.employees[client.pk][0] for client in world.clients}
+            levels = sla_demo.build_service_levels(world.provider, world.clients, world.categories, owners)
+            world.service_levels = levels
         openings = sorted(now - timedelta(days=rng.uniform(0, 182), hours=rng.uniform(0, 9)) for _ in range(tickets))
         for opened in openings:
             with transaction.atomic():
-                build_ticket(world, rng, opened)
+                ticket = build_ticket(world, rng, opened)
+                sla_demo.link_service(levels, ticket, extras, now)
+        with transaction.atomic():
+            answer_surveys(extras, now)
     return world

@@ -38,6 +38,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         (None, {"fields": ("kind", "name", "slug", "ticket_prefix", "is_active")}),
         (_("E-mail"), {"fields": ("support_email", "email_domains", "unknown_sender_policy")}),
         (_("Security"), {"fields": ("mfa_required",)}),
+        (_("Satisfaction"), {"fields": ("satisfaction_percent",)}),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
 

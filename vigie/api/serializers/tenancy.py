@@ -28,6 +28,7 @@ class OrganizationSerializer(StrictFieldsMixin, serializers.ModelSerializer[Orga
             "email_domains",
             "unknown_sender_policy",
             "mfa_required",
+            "satisfaction_percent",
             "is_active",
             "created_at",
             "updated_at",

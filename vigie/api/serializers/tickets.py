@@ -19,8 +19,9 @@ from vigie.api.serializers.common import (
     SiteBriefSerializer,
     UserBriefSerializer,
 )
+from vigie.api.serializers.satisfaction import SurveyAnswerSerializer
 from vigie.servicedesk import workflow
-from vigie.servicedesk.models import Category, Channel, Level, Ticket, TicketStatus, TicketType
+from vigie.servicedesk.models import Category, Channel, Level, SatisfactionSurvey, Ticket, TicketStatus, TicketType
 from vigie.tenancy.access import access_for, groups_visible_to, staff_visible_to, users_visible_to
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
@@ -40,6 +41,9 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
     priority_label = serializers.CharField(source="get_priority_display", read_only=True)
     allowed_statuses = serializers.SerializerMethodField(
         help_text=_("The statuses the workflow allows next (the caller's rights aside).")
+    )
+    satisfaction = serializers.SerializerMethodField(
+        help_text=_("The latest satisfaction survey of the ticket (null when none was sent).")
     )
 
     class Meta:
@@ -74,12 +78,22 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "resolution",
             "reopen_count",
             "reassignment_count",
+            "satisfaction",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=TicketStatus.choices)))
     def get_allowed_statuses(self, ticket: Ticket) -> list[str]:
         return workflow.allowed_targets(ticket.status)
+
+    @extend_schema_field(SurveyAnswerSerializer(allow_null=True))
+    def get_satisfaction(self, ticket: Ticket) -> dict[str, Any] | None:
+        # The ticket lists prefetch the surveys; the newest is the one that counts.
+        surveys: list[SatisfactionSurvey] = list(ticket.surveys.all())
+        if not surveys:
+            return None
+        latest = max(surveys, key=lambda survey: (survey.sent_at, survey.pk))
+        return dict(SurveyAnswerSerializer(latest, context=self.context).data)
 
 
 def _scope_people_fields(serializer: serializers.Serializer[Any], names: tuple[str, ...]) -> None:

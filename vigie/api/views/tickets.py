@@ -39,7 +39,7 @@ REFERENCE_PARAMETER = OpenApiParameter(
 def _with_relations(tickets: TicketQuerySet) -> TicketQuerySet:
     """Everything a ticket's representation reads, in a constant number of queries;
     the search text (up to 100 kB a ticket) is never read back."""
-    return tickets.for_list().select_related("site").prefetch_related("watchers")
+    return tickets.for_list().select_related("site").prefetch_related("watchers", "surveys")
 
 
 def _action_schema(summary: Any, request: Any) -> Any:
