@@ -36,6 +36,7 @@ class OutboundKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assignment")
     RESOLVED = "resolved", _("Resolution")
     REJECTION = "rejection", _("Rejected message")
+    ESCALATION = "escalation", _("Escalation")
 
 
 class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):

@@ -227,13 +227,26 @@ class TicketSlaQuerySet(models.QuerySet["TicketSla"]):
         live = [ClockState.RUNNING, ClockState.AT_RISK, ClockState.BREACHED, ClockState.PAUSED]
         return self.filter(models.Q(response_state__in=live) | models.Q(resolution_state__in=live))
 
+    def at_risk(self) -> TicketSlaQuerySet:
+        """A clock at risk (and none breached yet)."""
+        return self.filter(models.Q(response_state=ClockState.AT_RISK) | models.Q(resolution_state=ClockState.AT_RISK)).exclude(
+            models.Q(response_state=ClockState.BREACHED) | models.Q(resolution_state=ClockState.BREACHED)
+        )
+
+    def breached(self) -> TicketSlaQuerySet:
+        """A clock still running (or paused) past its target."""
+        return self.filter(models.Q(response_state=ClockState.BREACHED) | models.Q(resolution_state=ClockState.BREACHED))
+
 
 class TicketSla(models.Model):
-    """The SLA clocks of one ticket, as last computed.
+    """The SLA clocks of one ticket, as last computed (rules in docs/sla.md).
 
     Due dates assume the clock keeps running from ``computed_at``; a paused clock has no due date
-    (it cannot be late while paused) and keeps its elapsed business time. ``*_met`` is the final
-    outcome once the clock stopped, or what an imported history says.
+    (it cannot be late while paused) unless it was already breached, and keeps its elapsed
+    business time. ``*_at_risk_at`` is the moment a running clock reaches the policy's at-risk
+    share, so that the worker can flip running → at risk → breached with one UPDATE, without
+    recomputing. ``*_met`` is the final outcome once the clock stopped, or what an imported
+    history says.
     """
 
     ticket = models.OneToOneField(
@@ -253,6 +266,10 @@ class TicketSla(models.Model):
     response_met = models.BooleanField(_("response target met"), null=True, blank=True)
     resolution_met = models.BooleanField(_("resolution target met"), null=True, blank=True)
     resolution_paused_seconds = models.PositiveIntegerField(_("resolution time paused (s)"), default=0)
+    response_at_risk_at = models.DateTimeField(_("response at risk from"), null=True, blank=True)
+    resolution_at_risk_at = models.DateTimeField(_("resolution at risk from"), null=True, blank=True)
+    response_paused_since = models.DateTimeField(_("response clock paused since"), null=True, blank=True)
+    resolution_paused_since = models.DateTimeField(_("resolution clock paused since"), null=True, blank=True)
     imported = models.BooleanField(_("imported"), default=False, help_text=_("Outcome taken from an imported history."))
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 
@@ -264,6 +281,8 @@ class TicketSla(models.Model):
         indexes = [
             models.Index(fields=["resolution_state", "resolution_due_at"], name="ticketsla_resolution_idx"),
             models.Index(fields=["response_state", "response_due_at"], name="ticketsla_response_idx"),
+            models.Index(fields=["resolution_state", "resolution_at_risk_at"], name="ticketsla_resolution_risk_idx"),
+            models.Index(fields=["response_state", "response_at_risk_at"], name="ticketsla_response_risk_idx"),
         ]
 
     def __str__(self) -> str:

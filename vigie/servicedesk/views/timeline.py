@@ -77,6 +77,33 @@ def _field_name(name: str) -> str:
 
 def _summary(event: TicketEvent) -> tuple[str, str]:
     """One sentence for the event, and an optional longer detail (resolution, old/new text)."""
+    summary, detail = _event_summary(event)
+    data = event.data or {}
+    if data.get("escalation"):
+        return _escalation_summary(event, summary, detail)
+    return summary, detail
+
+
+def _escalation_summary(event: TicketEvent, summary: str, detail: str) -> tuple[str, str]:
+    """A line written by an SLA escalation rule: what it did, and which clock share triggered it."""
+    data = event.data
+    if data.get("error"):
+        summary, detail = _("could not reassign the ticket"), str(data["error"])
+    elif data.get("unchanged") and event.kind == EventKind.PRIORITY:
+        summary = _("kept the priority at %(priority)s, already the highest") % {"priority": _label(Priority, data.get("new"))}
+    elif data.get("unchanged"):
+        summary = _("left the assignment unchanged")
+    elif event.kind == EventKind.EMAIL_SENT and not data.get("to"):
+        summary = _("found nobody to notify")
+    clock = _("response") if data.get("clock") == "response" else _("resolution")
+    reason = _("escalation: the %(clock)s clock reached %(percent)s %% of its target") % {
+        "clock": clock,
+        "percent": data.get("at_percent"),
+    }
+    return f"{summary} ({reason})", detail
+
+
+def _event_summary(event: TicketEvent) -> tuple[str, str]:
     data = event.data or {}
     kind = event.kind
     if kind == EventKind.CREATED:
