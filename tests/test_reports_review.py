@@ -3,7 +3,7 @@ timelines, the PDF (rendered without network), the API, and who may read it."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +17,6 @@ from vigie.reports.pdf import document_text, render_document, static_files_only,
 from vigie.reports.periods import Month
 from vigie.reports.review import build_review
 from vigie.servicedesk.models import Priority, SatisfactionSurvey, TicketEvent
-from vigie.sla.models import BusinessCalendar, CalendarClosure, OpeningRange
 
 pytestmark = pytest.mark.django_db
 
@@ -129,23 +128,18 @@ def test_time_in_statuses_replays_the_status_history(world, january):
     assert spent["new"] == 0
 
 
-def test_business_hours_know_holidays_closures_and_regions(world):
-    calendar = BusinessCalendar.objects.create(organization=world.client_a, name="Atelier")
-    for weekday in range(5):
-        OpeningRange.objects.create(calendar=calendar, weekday=weekday, start=time(8, 30), end=time(12))
-        OpeningRange.objects.create(calendar=calendar, weekday=weekday, start=time(14), end=time(0))
-    CalendarClosure.objects.create(calendar=calendar, date=date(2025, 1, 3), name="Pont")
-    assert causes.in_business_hours(calendar, at("2025-01-02 09:00"))
-    assert not causes.in_business_hours(calendar, at("2025-01-02 13:00"))  # lunch
-    assert causes.in_business_hours(calendar, at("2025-01-02 23:30"))  # until midnight
-    assert not causes.in_business_hours(calendar, at("2025-01-01 09:00"))  # New Year's Day
-    assert not causes.in_business_hours(calendar, at("2025-01-03 09:00"))  # closure
-    assert not causes.in_business_hours(calendar, at("2025-01-04 09:00"))  # Saturday
-    assert causes.in_business_hours(calendar, at("2025-12-26 09:00"))  # an ordinary Friday in most of France…
-    calendar.holiday_subdivision = "57"
-    assert not causes.in_business_hours(calendar, at("2025-12-26 09:00"))  # …but St Stephen's Day in Moselle
-    calendar.is_24x7 = True
-    assert causes.in_business_hours(calendar, at("2025-01-01 03:00"))
+def test_an_opening_on_a_public_holiday_is_outside_business_hours():
+    from vigie.servicedesk.models import Ticket
+    from vigie.sla.calendars import CalendarSpec
+
+    office = CalendarSpec.build(ranges=[(day, time(9), time(18)) for day in range(5)], holiday_country="FR")
+    labour_day = Ticket(created_at=at("2025-05-01 10:00"), resolved_at=at("2025-05-02 18:00"), assignee_id=1)
+    next_day = Ticket(created_at=at("2025-05-02 10:00"), resolved_at=at("2025-05-02 18:00"), assignee_id=1)
+    with translation.override("en"):
+        assert any("outside business hours" in f for f in causes.breach_causes(labour_day, [], None, calendar=office))
+        assert not any("outside business hours" in f for f in causes.breach_causes(next_day, [], None, calendar=office))
+        around_the_clock = CalendarSpec.build(is_24x7=True)
+        assert not any("outside" in f for f in causes.breach_causes(labour_day, [], None, calendar=around_the_clock))
 
 
 def test_a_breach_with_nothing_unusual_says_so(world):

@@ -9,11 +9,8 @@ rather than guess: the work itself took longer than the target.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-import holidays
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,39 +18,11 @@ from django.utils.translation import ngettext
 
 from vigie.reports.formatting import duration
 from vigie.servicedesk.models import EventKind, Priority, Ticket, TicketEvent, TicketStatus
-from vigie.sla.models import BusinessCalendar, TicketSla
+from vigie.sla.calendars import CalendarSpec, is_open
+from vigie.sla.models import TicketSla
 
 # Below this, a wait or a delay is not worth a line in front of a steering committee.
 NOTABLE_SECONDS = 15 * 60
-
-
-@lru_cache(maxsize=64)
-def _public_holidays(country: str, subdivision: str, year: int) -> frozenset[object]:
-    try:
-        days = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
-    except NotImplementedError:
-        return frozenset()
-    return frozenset(days.keys())
-
-
-def in_business_hours(calendar: BusinessCalendar, moment: datetime) -> bool:
-    """Whether ``calendar`` is open at ``moment`` (opening ranges, public holidays, closures)."""
-    if calendar.is_24x7:
-        return True
-    local = moment.astimezone(ZoneInfo(calendar.time_zone))
-    day = local.date()
-    if calendar.holiday_country and day in _public_holidays(calendar.holiday_country, calendar.holiday_subdivision, day.year):
-        return False
-    if any(closure.date == day for closure in calendar.closures.all()):
-        return False
-    clock = local.time()
-    for opening in calendar.ranges.all():
-        if opening.weekday != local.weekday():
-            continue
-        end_of_range = time.max if opening.end == time(0, 0) else opening.end
-        if opening.start <= clock < end_of_range:
-            return True
-    return False
 
 
 def time_in_statuses(ticket: Ticket, events: Sequence[TicketEvent], until: datetime) -> dict[str, float]:
@@ -78,9 +47,18 @@ def _priority_label(value: object) -> str:
 
 
 def breach_causes(
-    ticket: Ticket, events: Sequence[TicketEvent], sla: TicketSla | None, *, now: datetime | None = None
+    ticket: Ticket,
+    events: Sequence[TicketEvent],
+    sla: TicketSla | None,
+    *,
+    calendar: CalendarSpec | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Plain-language findings on a ticket that missed a target, most telling first."""
+    """Plain-language findings on a ticket that missed a target, most telling first.
+
+    ``events`` are the ticket's status, assignment and priority events in time order;
+    ``calendar`` the business calendar of its SLA policy (None: not known, nothing said about hours).
+    """
     now = now or timezone.now()
     until = ticket.resolved_at or now
     findings: list[str] = []
@@ -135,8 +113,7 @@ def breach_causes(
             % {"count": ticket.reopen_count}
         )
 
-    calendar = sla.policy.calendar if sla is not None and sla.policy is not None else None
-    if calendar is not None and not in_business_hours(calendar, ticket.created_at):
+    if calendar is not None and not calendar.is_24x7 and not is_open(calendar, ticket.created_at):
         findings.append(
             _("Opened outside business hours (%(date)s): work could only start at the next opening.")
             % {"date": date_format(timezone.localtime(ticket.created_at), "SHORT_DATETIME_FORMAT")}

@@ -33,6 +33,7 @@ from vigie.servicedesk.models import (
     TicketQuerySet,
     TicketType,
 )
+from vigie.sla.calendars import load_specs
 from vigie.sla.models import LATE_STATES, TicketSla
 from vigie.tenancy.models import Organization
 
@@ -190,27 +191,26 @@ def breached_tickets(tickets: TicketQuerySet, month: Month, now: datetime) -> tu
     )
     rows = list(
         missed.for_table()
-        .select_related("sla__policy__calendar")
-        .prefetch_related(
-            Prefetch("events", queryset=timeline, to_attr="cause_events"),
-            "sla__policy__calendar__ranges",
-            "sla__policy__calendar__closures",
-        )
+        .select_related("sla__policy")
+        .prefetch_related(Prefetch("events", queryset=timeline, to_attr="cause_events"))
         .order_by("priority", "created_at")[:BREACHED_SHOWN]
     )
+    slas: dict[int, TicketSla | None] = {ticket.pk: getattr(ticket, "sla", None) for ticket in rows}
+    # The business calendars of their policies (three queries), to tell an opening outside business hours.
+    calendars = load_specs({sla.policy.calendar_id for sla in slas.values() if sla is not None and sla.policy is not None})
     labels = {"response": _("response"), "resolution": _("resolution")}
     result = []
     for ticket in rows:
-        sla: TicketSla | None = getattr(ticket, "sla", None)
+        sla = slas[ticket.pk]
         clocks = []
         if sla is not None and (sla.response_met is False or sla.response_state in LATE_STATES):
             clocks.append("response")
         if sla is not None and (sla.resolution_met is False or sla.resolution_state in LATE_STATES):
             clocks.append("resolution")
         events: list[TicketEvent] = getattr(ticket, "cause_events", [])
-        result.append(
-            BreachedTicket(ticket, clocks, [str(labels[c]) for c in clocks], breach_causes(ticket, events, sla, now=now))
-        )
+        calendar = calendars.get(sla.policy.calendar_id) if sla is not None and sla.policy is not None else None
+        findings = breach_causes(ticket, events, sla, calendar=calendar, now=now)
+        result.append(BreachedTicket(ticket, clocks, [str(labels[c]) for c in clocks], findings))
     return result, total
 
 
