@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from tests.conftest import World
 from tests.test_api_support import api_as, ticket_of
 from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
+from vigie.catalog import services as catalog_services
+from vigie.catalog.models import BusinessService
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.models import (
@@ -33,6 +36,9 @@ from vigie.servicedesk.models import (
     Ticket,
     TicketEvent,
 )
+from vigie.sla import services as sla_services
+from vigie.sla.models import BusinessCalendar, EscalationRule, OpeningRange, SlaPolicy, SlaTarget
+from vigie.sla.validation import EscalationSpec, RangeSpec, TargetSpec
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +57,11 @@ TENANT_ROUTES = {
     # The monthly review of client A: for its manager and IT contact, not for its requesters.
     "review": True,
     "survey": True,
+    # Service levels of client A: its calendars, SLA policies and business services (a requester
+    # of client A does not read them either: only its manager and IT contact do).
+    "calendar": True,
+    "sla-policy": True,
+    "business-service": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -97,6 +108,9 @@ class TenantA:
     attachment: Attachment
     token: ApiToken
     secrets: list[str]
+    calendar: BusinessCalendar
+    policy: SlaPolicy
+    service: BusinessService
 
 
 @pytest.fixture
@@ -111,6 +125,21 @@ def tenant_a(world: World) -> TenantA:
     survey = SatisfactionSurvey.objects.get(ticket=ticket)
     satisfaction.answer(survey, rating=2, comment="Avis de Rose PANGOLIN-5150")
     Category.objects.create(name="Matériel")
+    calendar = sla_services.create_calendar(
+        by=world.admin,
+        organization=world.client_a,
+        name="Horaires FOURNIL-5521",
+        ranges=[RangeSpec(0, time(9), time(12))],
+    )
+    policy = sla_services.create_policy(
+        by=world.admin,
+        organization=world.client_a,
+        name="Contrat PETRIN-8830",
+        calendar=calendar,
+        targets=[TargetSpec(1, 15, 240)],
+        escalations=[EscalationSpec()],
+    )
+    service = catalog_services.create_service(by=world.admin, organization=world.client_a, name="Caisse BRIOCHE-3317")
     secrets = [
         ticket.reference,
         ticket.title,
@@ -126,8 +155,13 @@ def tenant_a(world: World) -> TenantA:
         world.manager_a.email,
         world.it_contact_a.email,
         "PANGOLIN-5150",
+        "FOURNIL-5521",
+        "PETRIN-8830",
+        "BRIOCHE-3317",
     ]
-    return TenantA(ticket=ticket, attachment=attachment, token=token, secrets=secrets)
+    return TenantA(
+        ticket=ticket, attachment=attachment, token=token, secrets=secrets, calendar=calendar, policy=policy, service=service
+    )
 
 
 def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
@@ -141,6 +175,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "ticket-attachment": {"ticket_reference": a.ticket.reference, "pk": a.attachment.pk},
         "ticket-event": {"ticket_reference": a.ticket.reference},
         "review": {"organization_slug": world.client_a.slug, "month": "2025-01"},
+        "calendar": {"pk": a.calendar.pk},
+        "sla-policy": {"pk": a.policy.pk},
+        "business-service": {"pk": a.service.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -167,6 +204,13 @@ def _snapshot() -> dict[str, int]:
         Category,
         SatisfactionSurvey,
         AuditEntry,
+        AuditEntry,
+        BusinessCalendar,
+        OpeningRange,
+        SlaPolicy,
+        SlaTarget,
+        EscalationRule,
+        BusinessService,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -245,6 +289,9 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "organization-list": {"name": "Intrusion", "slug": "intrusion"},
         "group-list": {"name": "Intrusion", "clients": [world.client_a.pk]},
         "category-list": {"name": "Intrusion"},
+        "calendar-list": {"organization": world.client_a.pk, "name": "Intrusion", "is_24x7": True},
+        "sla-policy-list": {"organization": world.client_a.pk, "name": "Intrusion", "calendar": tenant_a.calendar.pk},
+        "business-service-list": {"organization": world.client_a.pk, "name": "Intrusion"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -26,11 +26,16 @@ from django.utils import timezone
 
 from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
+from vigie.catalog import services as catalog_services
+from vigie.catalog.models import BusinessService
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.inbound.intake import process_message
 from vigie.servicedesk.models import Attachment, Category, PriorityMatrixCell, SatisfactionSurvey, Ticket
 from vigie.servicedesk.services import Upload
+from vigie.sla import services as sla_services
+from vigie.sla.models import BusinessCalendar, SlaPolicy
+from vigie.sla.validation import TargetSpec
 from vigie.tenancy.models import Organization, Site, TechnicianGroup
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +44,14 @@ pytestmark = pytest.mark.django_db
 # and it answers outsiders with a redirect to its own login page).
 SKIPPED_NAMESPACES = frozenset({"admin"})
 # Our own interface answers 404 to every method for another tenant's object.
-STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "satisfaction", "reports", "client_reports"})
-# The staff-only interfaces: a 404 for client users, whatever the object.
-STAFF_NAMESPACES = frozenset({"servicedesk", "reports"})
+STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "satisfaction", "sla", "catalog", "reports", "client_reports"})
 # A month that has started, for the monthly review routes (the object is the client company).
 REVIEWED_MONTH = "2025-01"
 # Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
 TOKEN_NAMESPACES = frozenset({"satisfaction"})
+
+# The staff interface: a 404 for every client user, whatever object the route names.
+STAFF_NAMESPACES = frozenset({"servicedesk", "sla", "catalog", "reports"})
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
 SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
 # Routes whose "pk" the view class does not reveal.
@@ -94,6 +100,9 @@ class Objects:
     token: ApiToken
     inbound: InboundEmail
     survey: SatisfactionSurvey
+    calendar: BusinessCalendar
+    policy: SlaPolicy
+    service: BusinessService
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -104,6 +113,9 @@ class Objects:
             User: self.user,
             ApiToken: self.token,
             InboundEmail: self.inbound,
+            BusinessCalendar: self.calendar,
+            SlaPolicy: self.policy,
+            BusinessService: self.service,
         }
         return by_model.get(model)
 
@@ -130,6 +142,7 @@ def client_b_objects(world) -> Objects:
         sent_at=now,
         expires_at=now + timedelta(days=14),
     )
+    calendar, policy, service = service_levels(world, world.client_b)
     return Objects(
         ticket=ticket,
         attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
@@ -139,7 +152,20 @@ def client_b_objects(world) -> Objects:
         token=token,
         inbound=InboundEmail.objects.get(organization=world.client_b),
         survey=survey,
+        calendar=calendar,
+        policy=policy,
+        service=service,
     )
+
+
+def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
+    """A calendar, an SLA policy and a business service of ``organization``."""
+    calendar = sla_services.create_calendar(by=world.admin, organization=organization, name="Horaires", is_24x7=True)
+    policy = sla_services.create_policy(
+        by=world.admin, organization=organization, name="Contrat", calendar=calendar, targets=[TargetSpec(1, 15, 240)]
+    )
+    service = catalog_services.create_service(by=world.admin, organization=organization, name="Messagerie")
+    return calendar, policy, service
 
 
 def _model_of(route: Route) -> type[models.Model] | None:
@@ -172,6 +198,12 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             # Client B's survey with a signature this installation did not make; or no survey at all.
             forged = signing.Signer(salt="forged").sign_object([objects.survey.pk, 5])
             kwargs[name] = satisfaction.make_token(999999, 5) if missing else forged
+        elif name == "calendar_id":
+            kwargs[name] = 999999 if missing else objects.calendar.pk
+        elif name == "policy_id":
+            kwargs[name] = 999999 if missing else objects.policy.pk
+        elif name == "service_id":
+            kwargs[name] = 999999 if missing else objects.service.pk
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -246,16 +278,20 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     user = getattr(world, user_attr)
     own = services.open_ticket(by=user, organization=world.client_a, title="Le mien", uploads=[Upload("a.txt", b"a")])
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_a.support_email, subject="Refusé"))
+    calendar, policy, service = service_levels(world, world.client_a)
     values = {
         "reference": own.reference,
         "attachment_id": own.attachments.get().pk,
         "inbound_id": InboundEmail.objects.get(organization=world.client_a).pk,
+        "calendar_id": calendar.pk,
+        "policy_id": policy.pk,
+        "service_id": service.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
-    assert len(staff_routes) >= 13
+    assert len(staff_routes) >= 25
     for route in staff_routes:
         url = reverse(route.name, kwargs={name: values[name] for name in route.parameters})
         for method in ("get", "post"):

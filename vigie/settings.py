@@ -224,6 +224,10 @@ SPECTACULAR_SETTINGS = {
         "InputChannelEnum": "vigie.api.serializers.tickets.INPUT_CHANNELS",
         "OrganizationKindEnum": "vigie.tenancy.models.OrganizationKind",
         "EventKindEnum": "vigie.servicedesk.models.EventKind",
+        "PriorityEnum": "vigie.servicedesk.models.Priority",
+        "TicketTypeEnum": "vigie.servicedesk.models.TicketType",
+        "ClockStateEnum": "vigie.sla.models.ClockState",
+        "SurveyStateEnum": "vigie.api.serializers.satisfaction.STATE_CHOICES",
     },
 }
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("vigie.accounts.urls")),
+    path("desk/sla/", include("vigie.sla.urls")),
+    path("desk/services/", include("vigie.catalog.urls")),
     path("desk/", include("vigie.servicedesk.urls")),
     path("portal/reports/", include("vigie.reports.portal_urls")),
     path("portal/", include("vigie.servicedesk.portal_urls")),

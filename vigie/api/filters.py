@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import OrderBy
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from vigie.accounts.models import User
 from vigie.servicedesk.models import Category, Channel, Priority, Ticket, TicketStatus, TicketType
 from vigie.servicedesk.search import search_tickets
+from vigie.sla.models import ClockState
 from vigie.tenancy.access import groups_visible_to
 from vigie.tenancy.models import Organization, Role
 
@@ -90,7 +92,7 @@ class CommaSeparatedFilterSet(filters.FilterSet):
 
 
 class TicketFilter(CommaSeparatedFilterSet):
-    multiple_value_filters = ("status", "priority", "type", "organization", "group", "channel")
+    multiple_value_filters = ("status", "priority", "type", "organization", "group", "channel", "sla_state")
 
     organization = filters.ModelMultipleChoiceFilter(queryset=visible_organizations, label=_("Client (id)"))
     client = filters.CharFilter(field_name="organization__slug", label=_("Client (short name)"))
@@ -107,6 +109,11 @@ class TicketFilter(CommaSeparatedFilterSet):
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     search = filters.CharFilter(method="filter_search", label=_("Words of the title, description or public replies"))
+    sla_state = filters.MultipleChoiceFilter(
+        choices=ClockState.choices,
+        method="filter_sla_state",
+        label=_("SLA clock state: tickets whose response or resolution clock is in one of these states"),
+    )
 
     class Meta:
         model = Ticket
@@ -119,6 +126,11 @@ class TicketFilter(CommaSeparatedFilterSet):
 
     def filter_search(self, queryset: Any, name: str, value: str) -> Any:
         return search_tickets(queryset, value) if value.strip() else queryset
+
+    def filter_sla_state(self, queryset: Any, name: str, value: list[str]) -> Any:
+        if not value:
+            return queryset
+        return queryset.filter(Q(sla__response_state__in=value) | Q(sla__resolution_state__in=value))
 
 
 class UserFilter(filters.FilterSet):
@@ -191,7 +203,27 @@ STATUS_RANK = Case(
     *[When(status=status, then=Value(rank)) for rank, status in enumerate(TicketStatus.values)],
     output_field=IntegerField(),
 )
-TICKET_ORDERING_EXPRESSIONS: dict[str, list[Any]] = {"reference": ["type", "number"], "status": [STATUS_RANK]}
+
+
+class NullsLast:
+    """A column ordered either way with the rows that have no value at the end."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def asc(self) -> OrderBy:
+        return F(self.name).asc(nulls_last=True)
+
+    def desc(self) -> OrderBy:
+        return F(self.name).desc(nulls_last=True)
+
+
+TICKET_ORDERING_EXPRESSIONS: dict[str, list[Any]] = {
+    "reference": ["type", "number"],
+    "status": [STATUS_RANK],
+    # Time left on the resolution clock: the soonest due first, tickets without a due date last.
+    "sla_due": [NullsLast("sla__resolution_due_at")],
+}
 
 
 # Every list of the API filters with django-filter and orders strictly.

@@ -6,6 +6,7 @@ from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.reviews import ReviewViewSet
 from vigie.api.views.satisfaction import SurveyViewSet
+from vigie.api.views.sla import BusinessServiceViewSet, CalendarViewSet, SlaPolicyViewSet
 from vigie.api.views.tenancy import GroupViewSet, OrganizationViewSet, SiteViewSet
 from vigie.api.views.tickets import TicketViewSet
 from vigie.api.views.timeline import AttachmentViewSet, CommentViewSet, TicketEventViewSet
@@ -36,3 +37,6 @@ router.register(f"{TICKET}/attachments", AttachmentViewSet, basename="ticket-att
 router.register(f"{TICKET}/events", TicketEventViewSet, basename="ticket-event")
 router.register(f"reviews/{CLIENT}", ReviewViewSet, basename="review")
 router.register("surveys", SurveyViewSet, basename="survey")
+router.register("calendars", CalendarViewSet, basename="calendar")
+router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
+router.register("services", BusinessServiceViewSet, basename="business-service")

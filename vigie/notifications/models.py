@@ -37,6 +37,7 @@ class OutboundKind(models.TextChoices):
     RESOLVED = "resolved", _("Resolution")
     REJECTION = "rejection", _("Rejected message")
     ESCALATION = "escalation", _("Escalation")
+    SATISFACTION = "satisfaction", _("Satisfaction survey")
 
 
 class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):

@@ -1,9 +1,5 @@
 """The satisfaction survey e-mail: five one-click rating links and a comment link, in the
-requester's language, threaded with the ticket's other messages.
-
-``OutboundKind`` has no "satisfaction" member yet (adding one is a schema change of this app);
-the rows carry ``SATISFACTION_KIND`` as their kind until it does.
-"""
+requester's language, threaded with the ticket's other messages."""
 
 from __future__ import annotations
 
@@ -19,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from vigie.notifications import threads
 from vigie.notifications.composing import MAX_EVENT_AGE, REPLY_MARKER_END, REPLY_MARKER_START
-from vigie.notifications.models import OutboundEmail
+from vigie.notifications.models import OutboundEmail, OutboundKind
 from vigie.servicedesk import satisfaction
 from vigie.servicedesk.models import SatisfactionSurvey
 
-SATISFACTION_KIND = "satisfaction"
+SATISFACTION_KIND = OutboundKind.SATISFACTION
 
 
 def survey_language(survey: SatisfactionSurvey) -> str:

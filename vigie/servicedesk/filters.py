@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from vigie.accounts.models import User
 from vigie.servicedesk.models import OPEN_STATUSES, Category, Priority, Ticket, TicketQuerySet, TicketStatus, TicketType
 from vigie.servicedesk.search import search_tickets
+from vigie.sla.models import ClockState
 from vigie.tenancy.access import access_for
 from vigie.tenancy.models import PROVIDER_ROLES, Organization, Role, TechnicianGroup
+
+# The SLA filter: tickets with a clock (response or resolution) in this state.
+SLA_FILTER_STATES = (ClockState.AT_RISK, ClockState.BREACHED, ClockState.PAUSED)
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
@@ -32,6 +36,8 @@ SORTS: dict[str, tuple[str, ...]] = {
     "status": ("status", "created_at", "id"),
     "activity": ("last_activity_at", "id"),
     "reference": ("type", "number"),
+    # Time left on the resolution clock: soonest due first, tickets without a due date last.
+    "due": ("sla__resolution_due_at", "id"),
 }
 DEFAULT_SORT = "-created"
 # Statuses in the order of the workflow, so that sorting by status reads naturally.
@@ -66,6 +72,11 @@ class QueueFilterForm(forms.Form):
     group = forms.ModelChoiceField(label=_("Group"), queryset=TechnicianGroup.objects.none(), required=False)
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
+    sla = forms.ChoiceField(
+        label=_("SLA"),
+        choices=[("", _("Any clock")), *[(state.value, state.label) for state in SLA_FILTER_STATES]],
+        required=False,
+    )
     sort = forms.ChoiceField(
         label=_("Sort"), required=False, choices=[(f"{sign}{key}", f"{sign}{key}") for key in SORTS for sign in ("", "-")]
     )
@@ -92,7 +103,7 @@ class QueueFilterForm(forms.Form):
             (ASSIGNEE_NONE, _("Unassigned")),
             *people,
         ]
-        for name in ("client", "priority", "type", "group", "assignee", "category"):
+        for name in ("client", "priority", "type", "group", "assignee", "category", "sla"):
             self.fields[name].widget.attrs["class"] = "filter-select"
 
 
@@ -165,6 +176,9 @@ class QueueFilter:
         category: Category | None = data.get("category")
         if category is not None:
             tickets = tickets.filter(Q(category=category) | Q(category__full_name__startswith=f"{category.full_name} › "))
+        if data.get("sla"):
+            state = data["sla"]
+            tickets = tickets.filter(Q(sla__resolution_state=state) | Q(sla__response_state=state))
         if data.get("q"):
             tickets = search_tickets(tickets, data["q"])
         return self.order(tickets)
@@ -181,6 +195,10 @@ class QueueFilter:
             )
             tickets = tickets.annotate(status_rank=rank)
             fields = ("status_rank", *fields[1:])
+        if self.sort.lstrip("-") == "due":
+            due = F("sla__resolution_due_at")
+            first = due.desc(nulls_last=True) if descending else due.asc(nulls_last=True)
+            return tickets.order_by(first, "-id" if descending else "id")
         if descending:
             return tickets.order_by(*[f"-{field}" for field in fields])
         return tickets.order_by(*fields)
@@ -188,5 +206,5 @@ class QueueFilter:
 
 def filtered_queue(data: QueryDict, user: User) -> tuple[QueueFilter, TicketQuerySet]:
     queue = QueueFilter(data, user=user)
-    tickets = queue.apply(Ticket.objects.visible_to(user).for_table())
+    tickets = queue.apply(Ticket.objects.visible_to(user).for_table().select_related("sla"))
     return queue, tickets

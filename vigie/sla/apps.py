@@ -6,3 +6,7 @@ class SlaConfig(AppConfig):
     name = "vigie.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        # The worker discovers ``tasks`` modules only: register the recomputation tasks too.
+        from vigie.sla import config_tasks  # noqa: F401

@@ -20,6 +20,7 @@ from vigie.api.serializers.common import (
     UserBriefSerializer,
 )
 from vigie.api.serializers.satisfaction import SurveyAnswerSerializer
+from vigie.api.serializers.sla import TicketSlaSerializer
 from vigie.servicedesk import workflow
 from vigie.servicedesk.models import Category, Channel, Level, SatisfactionSurvey, Ticket, TicketStatus, TicketType
 from vigie.tenancy.access import access_for, groups_visible_to, staff_visible_to, users_visible_to
@@ -44,6 +45,9 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
     )
     satisfaction = serializers.SerializerMethodField(
         help_text=_("The latest satisfaction survey of the ticket (null when none was sent).")
+    )
+    sla = TicketSlaSerializer(
+        read_only=True, allow_null=True, help_text=_("The SLA clocks as last computed; null before any computation.")
     )
 
     class Meta:
@@ -79,6 +83,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "reopen_count",
             "reassignment_count",
             "satisfaction",
+            "sla",
         ]
         read_only_fields = fields
 

@@ -39,7 +39,7 @@ REFERENCE_PARAMETER = OpenApiParameter(
 def _with_relations(tickets: TicketQuerySet) -> TicketQuerySet:
     """Everything a ticket's representation reads, in a constant number of queries;
     the search text (up to 100 kB a ticket) is never read back."""
-    return tickets.for_list().select_related("site").prefetch_related("watchers", "surveys")
+    return tickets.for_list().select_related("site", "sla", "sla__policy").prefetch_related("watchers", "surveys")
 
 
 def _action_schema(summary: Any, request: Any) -> Any:
@@ -74,7 +74,7 @@ class TicketViewSet(
     lookup_value_regex = REFERENCE_REGEX
     filterset_class = TicketFilter
     filter_backends = FILTER_BACKENDS
-    ordering_fields = ["created_at", "priority", "status", "last_activity_at", "reference"]
+    ordering_fields = ["created_at", "priority", "status", "last_activity_at", "reference", "sla_due"]
     ordering = ["-created_at"]
     ordering_expressions = TICKET_ORDERING_EXPRESSIONS
     http_method_names = ["get", "post", "patch", "head", "options"]
