@@ -254,3 +254,20 @@ def test_rules_only_for_their_priorities_and_policy(world, policy, run):
     open_assigned(world)  # P3 under client A's policy
     assert run("2026-06-09 12:00") == 0
     assert not EscalationFiring.objects.filter(rule__in=[p2_only, other, inactive]).exists()
+
+
+def test_inside_suppressed_notifications_an_escalation_is_recorded_not_mailed(world, policy, run):
+    from vigie.notifications.dispatch import notifications_suppressed
+
+    notify = rule(policy, at_percent=75, action=EscalationAction.NOTIFY)
+    ticket = open_assigned(world)
+    mail.outbox.clear()
+    with notifications_suppressed():
+        assert run("2026-06-08 18:01") == 1
+    firing = EscalationFiring.objects.get(rule=notify, ticket=ticket)
+    assert firing.detail["to"] == []
+    assert not OutboundEmail.objects.filter(ticket=ticket, kind=OutboundKind.ESCALATION).exists()
+    assert mail.outbox == []
+    # Fired once: running again outside the block sends nothing either.
+    assert run("2026-06-08 18:05") == 0
+    assert mail.outbox == []

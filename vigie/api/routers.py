@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from vigie.api.views.common import REFERENCE_REGEX
+from vigie.api.views.kpis import KpiViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.reviews import ReviewViewSet
 from vigie.api.views.satisfaction import SurveyViewSet
@@ -40,3 +41,4 @@ router.register("surveys", SurveyViewSet, basename="survey")
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("services", BusinessServiceViewSet, basename="business-service")
+router.register("kpis", KpiViewSet, basename="kpi")

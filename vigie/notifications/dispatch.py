@@ -27,6 +27,11 @@ def notifications_suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
+def suppressed() -> bool:
+    """Whether the current block asked for no e-mail (see ``notifications_suppressed``)."""
+    return _suppressed.get()
+
+
 def queue_ticket_notifications(event_ids: Sequence[int]) -> None:
     """Queue the notifications for these events (called after commit)."""
     ids = [int(pk) for pk in event_ids]

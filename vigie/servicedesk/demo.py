@@ -369,4 +369,9 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
                 sla_demo.link_service(levels, ticket, extras, now)
         with transaction.atomic():
             answer_surveys(extras, now)
+        # The clocks that ran out in the past escalate now, once, on the timeline only.
+        from vigie.sla import clocks, escalations
+
+        clocks.advance_states(now)
+        escalations.run_escalations(now)
     return world

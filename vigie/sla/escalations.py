@@ -291,7 +291,10 @@ def duration_text(seconds: int) -> str:
 
 
 def _notify(rule: EscalationRule, ticket: Ticket, sla: TicketSla, now: datetime, base: dict[str, Any]) -> dict[str, Any]:
-    recipients = _recipients(rule, ticket)
+    from vigie.notifications import dispatch
+
+    # Inside ``notifications_suppressed`` (the demo, bulk fixes) the escalation is recorded, not mailed.
+    recipients = [] if dispatch.suppressed() else _recipients(rule, ticket)
     addresses = [r.address for r in recipients]
     event = TicketEvent.objects.create(
         ticket=ticket, kind=EventKind.EMAIL_SENT, actor=None, at=now, is_internal=True, data={**base, "to": addresses}

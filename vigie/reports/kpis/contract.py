@@ -10,7 +10,9 @@ is nothing to measure (no ticket in the period is not "0 %").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,38 @@ class KpiFilter:
     group_id: int | None = None
     assignee_id: int | None = None
     priority: int | None = None
+    ticket_type: str | None = None  # "incident" or "request"; None: both
+
+    @classmethod
+    def for_month(cls, year: int, month: int, tz: tzinfo | str, **narrowing: Any) -> KpiFilter:
+        """The calendar month ``year-month`` in the time zone ``tz`` (from its first midnight to
+        the next month's), narrowed by the other fields given as keywords."""
+        start, end = month_bounds(year, month, tz)
+        return cls(start=start, end=end, **narrowing)
+
+    @property
+    def seconds(self) -> int:
+        """The length of the period in real seconds (a month with a DST change is an hour
+        shorter or longer than its number of days says)."""
+        return elapsed_seconds(self.start, self.end)
+
+
+def month_bounds(year: int, month: int, tz: tzinfo | str) -> tuple[datetime, datetime]:
+    """The first instant of the month and of the next one, in the time zone ``tz``.
+
+    ``month`` may run past 12 or below 1 (``month_bounds(2026, 0, tz)`` is December 2025), which
+    makes counting months backwards simple.
+    """
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    following_year, following_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime(year, month, 1, tzinfo=zone), datetime(following_year, following_month, 1, tzinfo=zone)
+
+
+def elapsed_seconds(start: datetime, end: datetime) -> int:
+    """Real seconds between two aware date-times. Python subtracts two date-times sharing one
+    ``tzinfo`` as wall-clock times; going through UTC counts the hour a DST change adds or removes."""
+    return int((end.astimezone(UTC) - start.astimezone(UTC)) / timedelta(seconds=1))
 
 
 @dataclass(frozen=True)
@@ -88,6 +122,9 @@ class KpiReport:
     csat: Compliance  # ratings of 4 or 5 / answered surveys
     csat_mean: float | None
     availability: list[Availability] = field(default_factory=list)
+    # The instant backlog and availability are measured at: ``filter.end``, or the moment of
+    # the computation when the period has not ended yet.
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,3 +134,4 @@ class TrendPoint:
     resolved: int
     mttr_business_mean: float | None
     resolution_compliance: Compliance
+    mttr_calendar_mean: float | None = None
