@@ -101,6 +101,16 @@ class FakeKpis:
             report = self.default(kpi_filter) if self.default else kpi_report(kpi_filter)
         return replace(report, filter=kpi_filter)
 
+    def compute_by_client(self, user: Any, kpi_filter: KpiFilter) -> dict[int, KpiReport]:
+        from vigie.reports.dashboards import served_clients
+
+        ids = kpi_filter.organization_ids
+        return {
+            client.pk: self.compute(user, replace(kpi_filter, organization_ids=frozenset({client.pk})))
+            for client in served_clients(user)
+            if ids is None or client.pk in ids
+        }
+
     def monthly_trend(self, user: Any, kpi_filter: KpiFilter, months: int = 12) -> list[TrendPoint]:
         self.trend_calls.append(kpi_filter)
         return trend_points(kpi_filter, months)
@@ -109,8 +119,9 @@ class FakeKpis:
 def install_fake_kpis(monkeypatch: Any, fake: FakeKpis) -> FakeKpis:
     from vigie.reports import kpis
 
-    monkeypatch.setattr(kpis, "compute", fake.compute, raising=False)
-    monkeypatch.setattr(kpis, "monthly_trend", fake.monthly_trend, raising=False)
+    monkeypatch.setattr(kpis, "compute", fake.compute)
+    monkeypatch.setattr(kpis, "compute_by_client", fake.compute_by_client)
+    monkeypatch.setattr(kpis, "monthly_trend", fake.monthly_trend)
     return fake
 
 
@@ -138,6 +149,7 @@ JANUARY = Month(2025, 1)
 def january_of_client_a(world: Any) -> January:
     import time_machine
 
+    from vigie.notifications.dispatch import notifications_suppressed
     from vigie.servicedesk import services
     from vigie.servicedesk.models import Channel, Level, SatisfactionSurvey, TicketStatus
     from vigie.sla.models import BusinessCalendar, ClockState, OpeningRange, SlaPolicy, TicketSla
@@ -147,7 +159,8 @@ def january_of_client_a(world: Any) -> January:
         OpeningRange.objects.create(calendar=calendar, weekday=weekday, start=time(9), end=time(18))
     policy = SlaPolicy.objects.create(organization=world.client_a, name="Standard", calendar=calendar)
 
-    with time_machine.travel(at("2025-01-06 09:00"), tick=False) as traveller:
+    # History, not news: nobody is e-mailed about it.
+    with notifications_suppressed(), time_machine.travel(at("2025-01-06 09:00"), tick=False) as traveller:
         printer = services.open_ticket(
             by=world.requester_a, organization=world.client_a, title="Imprimante du 2e en panne", channel=Channel.EMAIL
         )

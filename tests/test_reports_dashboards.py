@@ -293,3 +293,61 @@ def test_navigation_links_to_the_dashboards(world, login, fake_kpis):
     assert 'href="/reports/technician/"' in staff_html and 'href="/reports/provider/"' in staff_html
     assert 'href="/portal/reports/"' in login(world.manager_a).get("/portal/").content.decode()
     assert "/portal/reports/" not in login(world.requester_a).get("/portal/").content.decode()
+
+
+# ---------------------------------------------------------------- with the real KPI functions
+
+
+def test_dashboards_with_the_real_kpi_functions(world, login):
+    """No stand-in: the figures are those of ``vigie.reports.kpis`` over real tickets."""
+    first = open_for(world, "Imprimante", assignee=world.tech_a, group=world.group_a)
+    open_for(world, "Écran", group=world.group_a)
+    open_for(world, "Secret du cabinet Lefèvre", client=world.client_b, group=world.group_b)
+    services.resolve_ticket(first, by=world.tech_a, resolution="Bourrage retiré")
+
+    provider = login(world.admin).get("/reports/provider/")
+    rows = {row.organization.slug: row.report for row in provider.context["dashboard"].rows}
+    assert (rows["martin"].opened, rows["martin"].resolved, rows["martin"].backlog) == (2, 1, 1)
+    assert (rows["lefevre"].opened, rows["lefevre"].backlog) == (1, 1)
+    total = provider.context["dashboard"].total
+    assert (total.opened, total.backlog) == (3, 2)
+
+    served = login(world.tech_a).get("/reports/provider/")
+    assert [row.organization.slug for row in served.context["dashboard"].rows] == ["martin"]
+    assert served.context["dashboard"].total.opened == 2  # client B's ticket is not counted for tech A
+
+    mine = login(world.tech_a).get("/reports/technician/").context["dashboard"]
+    assert mine.month.resolved == 1
+
+    company = login(world.manager_a).get("/portal/reports/martin/")
+    report = company.context["dashboard"].report
+    assert (report.opened, report.resolved, report.backlog) == (2, 1, 1)
+    assert company.context["dashboard"].trend[-1].opened == 2
+    assert "Secret du cabinet Lefèvre" not in company.content.decode()
+
+
+def test_dashboards_query_counts_with_the_real_kpi_functions(world, login):
+    from vigie.tenancy.models import Organization
+
+    for index in range(3):
+        open_for(world, f"Panne {index}", assignee=world.tech_a, group=world.group_a)
+    limits = {
+        (world.tech_a, "/reports/technician/"): 25,
+        (world.admin, "/reports/provider/"): 35,
+        (world.manager_a, "/portal/reports/martin/"): 22,
+    }
+    for (user, url), limit in limits.items():
+        client = login(user)
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert len(queries) <= limit, (url, len(queries))
+    client = login(world.admin)
+    with CaptureQueriesContext(connection) as two_clients:
+        client.get("/reports/provider/")
+    for index in range(5):
+        Organization.objects.create(name=f"Client {index}", slug=f"client-{index}")
+    with CaptureQueriesContext(connection) as seven_clients:
+        response = client.get("/reports/provider/")
+    assert len(response.context["dashboard"].rows) == 7
+    assert len(seven_clients) == len(two_clients)  # one set of grouped queries, whatever the number of clients

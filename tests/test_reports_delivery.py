@@ -13,7 +13,7 @@ from huey.contrib.djhuey import HUEY
 
 from tests.conftest import make_user
 from tests.mailservers import free_port, running_smtp, use_smtp
-from tests.reports_support import JANUARY, FakeKpis, at, install_fake_kpis, rich_report
+from tests.reports_support import JANUARY, FakeKpis, at, install_fake_kpis, january_of_client_a, rich_report
 from vigie.reports import delivery, tasks
 from vigie.reports.models import ReviewDelivery
 from vigie.tenancy.models import Organization, Role
@@ -33,7 +33,7 @@ def _empty_queue():
     HUEY.flush()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def fake(monkeypatch) -> FakeKpis:
     return install_fake_kpis(monkeypatch, FakeKpis(default=rich_report))
 
@@ -65,6 +65,8 @@ def test_the_schedule_is_the_first_at_six_in_the_provider_time_zone(settings):
 
 
 def test_scheduled_reviews_go_to_each_client_manager_in_their_language_once(world, smtp):
+    """End to end: real tickets, the real KPI functions, a real SMTP server."""
+    january_of_client_a(world)
     world.manager_a.language = "fr"
     world.manager_a.save()
     second_manager = make_user("claire.direction@martin.test", world.client_a, Role.CLIENT_MANAGER, language="en")
@@ -80,7 +82,10 @@ def test_scheduled_reviews_go_to_each_client_manager_in_their_language_once(worl
     [french] = smtp.to(world.manager_a.email)
     assert french.message["Content-Language"] == "fr"
     assert "Boulangerie Martin" in french.message["Subject"] and "janvier 2025" in french.message["Subject"]
-    assert "88,6" in french.text()  # the highlights, in French number format
+    # The month's highlights: 3 tickets opened, none of the 2 resolved within the SLA (French format).
+    lines = french.text().splitlines()
+    assert any(line.startswith("- ") and line.endswith(": 3") for line in lines)
+    assert "0,0 %" in french.text() and "0.0 %" not in french.text()
     assert "/portal/reports/martin/reviews/2025-01/" in french.text()
     filename, pdf = attachment_of(french)
     assert filename.endswith("-martin-2025-01.pdf") and pdf.startswith(b"%PDF-")
@@ -111,7 +116,7 @@ def test_the_review_is_built_as_the_client_manager_sees_it(world, smtp, fake):
     assert all(call.start in (JANUARY.start, JANUARY.previous().previous().previous().start) for call in fake.calls)
 
 
-def test_nothing_is_recorded_while_the_mail_server_is_down_then_it_goes_once(world, settings):
+def test_nothing_is_recorded_while_the_mail_server_is_down_then_it_goes_once(world, fake, settings):
     use_smtp(settings, "127.0.0.1", free_port())
     with pytest.raises(delivery.ReviewDeferred):
         delivery.send_review(world.client_a, JANUARY)
@@ -124,7 +129,7 @@ def test_nothing_is_recorded_while_the_mail_server_is_down_then_it_goes_once(wor
     assert ReviewDelivery.objects.get().recipients == [world.manager_a.email]
 
 
-def test_inactive_managers_and_clients_get_nothing(world, smtp):
+def test_inactive_managers_and_clients_get_nothing(world, fake, smtp):
     world.manager_b.is_active = False
     world.manager_b.save()
     world.client_a.is_active = False
@@ -143,7 +148,7 @@ def run(*arguments: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
-def test_command_sends_a_month_by_hand_once_unless_forced(world, smtp):
+def test_command_sends_a_month_by_hand_once_unless_forced(world, fake, smtp):
     out, _err = run("send", "--month", "2025-01", "--organization", "martin")
     assert f"martin 2025-01: sent to {world.manager_a.email}" in out
     assert len(smtp.wait_for(1)) == 1
@@ -159,7 +164,7 @@ def test_command_sends_a_month_by_hand_once_unless_forced(world, smtp):
     assert "martin 2025-01: already sent" in out and "lefevre 2025-01: sent to" in out
 
 
-def test_command_refuses_bad_input_with_a_clear_message(world, settings):
+def test_command_refuses_bad_input_with_a_clear_message(world, fake, settings):
     with pytest.raises(CommandError, match="YYYY-MM"):
         run("send", "--month", "janvier")
     with pytest.raises(CommandError, match="has not started"):

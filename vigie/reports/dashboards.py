@@ -173,11 +173,9 @@ def provider_dashboard(user: Any, dashboard_filter: DashboardFilter) -> Provider
         clients = [client for client in clients if client.pk == dashboard_filter.organization.pk]
     ids = frozenset(client.pk for client in clients)
     breached = breached_now_by_client(user, ids, dashboard_filter)
-    rows = [
-        ClientRow(client, figures.compute(user, dashboard_filter.kpi_filter(frozenset({client.pk}))), breached.get(client.pk, 0))
-        for client in clients
-    ]
+    by_client = figures.compute_by_client(user, dashboard_filter.kpi_filter(ids)) if ids else {}
     total = figures.compute(user, dashboard_filter.kpi_filter(ids))
+    rows = [ClientRow(client, by_client[client.pk], breached.get(client.pk, 0)) for client in clients if client.pk in by_client]
     rated = [row for row in rows if row.report.resolution_compliance.total]
     compliance_chart = charts.bar_chart(
         [(row.organization.name, (row.report.resolution_compliance.rate or 0) * 100) for row in rated],

@@ -126,6 +126,12 @@ def _label(choices: Any, key: str) -> str:
         return key or _("Not set")
 
 
+def volumes(counts: dict[str, int], choices: Any) -> list[Volume]:
+    """The non-empty counts, largest first, with their labels."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [Volume(key, _label(choices, key), count) for key, count in ordered if count]
+
+
 def compliance_by_priority(report: KpiReport) -> list[PriorityCompliance]:
     """One row per priority that had a target in the month, P1 first."""
     empty = Compliance(0, 0)
@@ -253,8 +259,8 @@ def build_review(user: Any, organization: Organization, month: Month, *, now: da
         report=report,
         trend=trend,
         compliance_by_priority=compliance_by_priority(report),
-        by_type=[Volume(key, _label(TicketType, key), count) for key, count in report.opened_by_type.items()],
-        by_channel=[Volume(key, _label(Channel, key), count) for key, count in report.opened_by_channel.items()],
+        by_type=volumes(report.opened_by_type, TicketType),
+        by_channel=volumes(report.opened_by_channel, Channel),
         by_category=[Volume(name, name or _("No category"), count) for name, count in report.opened_by_category],
         top_categories=top,
         comments=survey_comments(user, organization, month),
