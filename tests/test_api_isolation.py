@@ -56,6 +56,8 @@ TENANT_ROUTES = {
     "ticket-comment": True,
     "ticket-attachment": True,
     "ticket-event": True,
+    # The monthly review of client A: for its manager and IT contact, not for its requesters.
+    "review": True,
     "survey": True,
     # Service levels of client A: its calendars, SLA policies and business services (a requester
     # of client A does not read them either: only its manager and IT contact do).
@@ -195,6 +197,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "ticket-comment": {"ticket_reference": a.ticket.reference},
         "ticket-attachment": {"ticket_reference": a.ticket.reference, "pk": a.attachment.pk},
         "ticket-event": {"ticket_reference": a.ticket.reference},
+        "review": {"organization_slug": world.client_a.slug, "month": "2025-01"},
         "calendar": {"pk": a.calendar.pk},
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},

@@ -45,12 +45,14 @@ pytestmark = pytest.mark.django_db
 # and it answers outsiders with a redirect to its own login page).
 SKIPPED_NAMESPACES = frozenset({"admin"})
 # Our own interface answers 404 to every method for another tenant's object.
-STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "satisfaction", "sla", "catalog"})
+STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "satisfaction", "sla", "catalog", "reports", "client_reports"})
+# A month that has started, for the monthly review routes (the object is the client company).
+REVIEWED_MONTH = "2025-01"
 # Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
 TOKEN_NAMESPACES = frozenset({"satisfaction"})
 
 # The staff interface: a 404 for every client user, whatever object the route names.
-STAFF_NAMESPACES = frozenset({"servicedesk", "sla", "catalog"})
+STAFF_NAMESPACES = frozenset({"servicedesk", "sla", "catalog", "reports"})
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
 SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
 # Routes whose "pk" the view class does not reveal.
@@ -200,6 +202,10 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.attachment.pk
         elif name == "inbound_id":
             kwargs[name] = 999999 if missing else objects.inbound.pk
+        elif name == "organization_slug":
+            kwargs[name] = "nulle-part" if missing else objects.organization.slug
+        elif name == "month":
+            kwargs[name] = REVIEWED_MONTH
         elif name == "token":
             # Client B's survey with a signature this installation did not make; or no survey at all.
             forged = signing.Signer(salt="forged").sign_object([objects.survey.pk, 5])
@@ -238,9 +244,13 @@ def test_the_walk_covers_the_interfaces():
         "servicedesk:inbound_raw",
         "portal:ticket_detail",
         "accounts:profile",
+        "reports:review",
+        "reports:review_pdf",
+        "client_reports:dashboard",
+        "client_reports:review_pdf",
         "satisfaction:survey",
     } <= names
-    assert len(object_routes()) >= 12
+    assert len(object_routes()) >= 20
 
 
 @pytest.mark.parametrize("outsider", ["requester_a", "it_contact_a", "tech_a"])
@@ -288,10 +298,12 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "calendar_id": calendar.pk,
         "policy_id": policy.pk,
         "service_id": service.pk,
+        "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
+        "month": REVIEWED_MONTH,
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
-    assert len(staff_routes) >= 20
+    assert len(staff_routes) >= 25
     for route in staff_routes:
         url = reverse(route.name, kwargs={name: values[name] for name in route.parameters})
         for method in ("get", "post"):

@@ -26,7 +26,8 @@ def test_technician_filters_the_queue_and_works_a_ticket(world, live_server, pag
     printer = services.open_ticket(by=world.requester_a, organization=world.client_a, title="Imprimante en panne")
     services.open_ticket(by=world.requester_a2, organization=world.client_a, title="Écran qui clignote")
     log_in(page, live_server, world.tech_a)
-    page.wait_for_url(f"{live_server.url}/desk/tickets/")
+    page.wait_for_url(f"{live_server.url}/reports/technician/")
+    page.goto(f"{live_server.url}/desk/tickets/")
     assert page.locator("#ticket-table a.ref").count() == 2
 
     # Typing in the search box filters the table in place (htmx) and keeps the filter in the address.

@@ -6,6 +6,7 @@ from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.kpis import KpiViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
+from vigie.api.views.reviews import ReviewViewSet
 from vigie.api.views.satisfaction import SurveyViewSet
 from vigie.api.views.sla import BusinessServiceViewSet, CalendarViewSet, SlaPolicyViewSet
 from vigie.api.views.tenancy import GroupViewSet, OrganizationViewSet, SiteViewSet
@@ -15,6 +16,7 @@ from vigie.api.views.tokens import ApiTokenViewSet
 from vigie.api.views.users import UserViewSet
 
 TICKET = rf"tickets/(?P<ticket_reference>{REFERENCE_REGEX})"
+CLIENT = r"(?P<organization_slug>[-a-zA-Z0-9_]+)"
 
 
 class Router(DefaultRouter):
@@ -35,6 +37,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register(f"{TICKET}/comments", CommentViewSet, basename="ticket-comment")
 router.register(f"{TICKET}/attachments", AttachmentViewSet, basename="ticket-attachment")
 router.register(f"{TICKET}/events", TicketEventViewSet, basename="ticket-event")
+router.register(f"reviews/{CLIENT}", ReviewViewSet, basename="review")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")

@@ -18,5 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "vigie_is_staff": access.is_staff_member,
         "vigie_is_admin": access.is_admin,
+        # A client's manager or IT contact: the portal shows them their company's dashboard.
+        "vigie_sees_company": bool(access.company_wide_client_ids) and not access.is_staff_member,
         "vigie_languages": settings.LANGUAGES,
     }

@@ -12,9 +12,9 @@ from vigie.tenancy.access import access_for
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Provider staff land on the ticket queue, client users on the portal."""
+    """Provider staff land on their dashboard (queue, at risk, breached), client users on the portal."""
     if access_for(request.user).is_staff_member:
-        return redirect("servicedesk:ticket_list")
+        return redirect("reports:technician")
     return redirect("portal:ticket_list")
 
 
