@@ -9,9 +9,6 @@ statement computing the same figure on the same data in the same run.
 
 from __future__ import annotations
 
-import csv
-import io
-import random
 import statistics
 import time
 from collections.abc import Callable
@@ -240,71 +237,10 @@ def run_recompute(conninfo: str, log: Callable[[str], None]) -> dict[str, Any]:
     }
 
 
-COLUMNS = (
-    "number",
-    "short_description",
-    "description",
-    "category",
-    "subcategory",
-    "impact",
-    "urgency",
-    "priority",
-    "state",
-    "contact_type",
-    "caller_id.email",
-    "assigned_to.email",
-    "assignment_group",
-    "opened_at",
-    "resolved_at",
-    "closed_at",
-    "reassignment_count",
-    "reopen_count",
-    "made_sla",
-)
-
-
-def servicenow_export(rows: int, *, requester: str, assignee: str, group: str) -> bytes:
-    """A ServiceNow incident export as its CSV export writes it (see docs/import/servicenow.csv)."""
-    rng = random.Random(2026)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    levels = ("1 - High", "2 - Medium", "3 - Low")
-    priorities = ("1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning")
-    opened = datetime(2023, 1, 2, 8, 0)
-    for n in range(rows):
-        opened += timedelta(seconds=rng.randint(60, 900))
-        resolved = opened + timedelta(minutes=rng.randint(10, 5000))
-        closed = resolved + timedelta(days=3)
-        writer.writerow(
-            (
-                f"INC{9_000_000 + n}",
-                f"Poste {n % 500} : messagerie inaccessible",
-                "Outlook demande le mot de passe en boucle depuis la mise à jour.\nRedémarrage sans effet.",
-                "Software",
-                "Email",
-                rng.choice(levels),
-                rng.choice(levels),
-                rng.choice(priorities),
-                "Closed",
-                rng.choice(("Email", "Phone", "Self-service")),
-                requester,
-                assignee,
-                group,
-                f"{opened:%Y-%m-%d %H:%M:%S}",
-                f"{resolved:%Y-%m-%d %H:%M:%S}",
-                f"{closed:%Y-%m-%d %H:%M:%S}",
-                rng.randint(0, 2),
-                0,
-                rng.choice(("true", "true", "true", "false")),
-            )
-        )
-    return out.getvalue().encode()
-
-
 def run_import(conninfo: str, context: Context, log: Callable[[str], None]) -> dict[str, Any]:
     from django.db import connection
 
+    from scripts import generate_import_csv
     from vigie.accounts.models import User
     from vigie.servicedesk.importing.service import import_tickets
     from vigie.tenancy.models import Membership, Organization, Role, TechnicianGroup
@@ -316,10 +252,10 @@ def run_import(conninfo: str, context: Context, log: Callable[[str], None]) -> d
     technician = (
         group.members.first() if group is not None else Membership.objects.filter(role=Role.TECHNICIAN).first().user  # type: ignore[union-attr]
     )
-    data = servicenow_export(
+    data = generate_import_csv.csv_bytes(
         IMPORT_ROWS,
-        requester=requester.user.email if requester else "",
-        assignee=technician.email if technician else "",
+        requesters=[requester.user.email] if requester else [],
+        assignees=[technician.email] if technician else [],
         group=group.name if group else "",
     )
     mapping = (REPO / "docs" / "import" / "servicenow.yaml").read_text(encoding="utf-8")
@@ -329,7 +265,7 @@ def run_import(conninfo: str, context: Context, log: Callable[[str], None]) -> d
     seconds = time.perf_counter() - started
     connection.close()
     with psycopg.connect(conninfo) as conn:
-        conn.execute("CREATE TEMP TABLE bench_import (" + ", ".join(f'"{c}" text' for c in COLUMNS) + ")")
+        conn.execute("CREATE TEMP TABLE bench_import (" + ", ".join(f'"{c}" text' for c in generate_import_csv.HEADER) + ")")
         raw_started = time.perf_counter()
         with conn.cursor().copy("COPY bench_import FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
             copy.write(data)
