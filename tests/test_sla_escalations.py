@@ -24,7 +24,7 @@ from vigie.tenancy.models import Role, TechnicianGroup
 
 pytestmark = pytest.mark.django_db
 
-P1, P2, P3 = 1, 2, 3
+P1, P2, P3, P4 = 1, 2, 3, 4
 
 
 @pytest.fixture
@@ -241,6 +241,12 @@ def test_raise_priority_once_and_never_above_p1(world, policy, run):
     assert run("2026-06-08 11:30") == 0
     moderate.refresh_from_db()
     assert moderate.priority == P2
+    # Editing the title keeps the raised priority; changing the urgency applies the matrix again.
+    with frozen(paris("2026-06-08 11:40")):
+        moderate = services.update_ticket(moderate, by=world.tech_a, title="Lenteurs générales")
+        assert moderate.priority == P2
+        moderate = services.update_ticket(moderate, by=world.tech_a, urgency=Level.LOW)
+        assert moderate.priority == P4
     summaries = [entry.summary for entry in build_timeline(critical, user=world.tech_a, staff=True).entries]
     assert any("P1" in summary and "75" in summary for summary in summaries)
 

@@ -431,7 +431,10 @@ def update_ticket(ticket: Ticket, *, by: User, **changes: Any) -> Ticket:
                 continue
             setattr(ticket, name, value)
             events.append(_event(ticket, EventKind.FIELD, by, at=now, field=name, old=_display(old), new=_display(value)))
-        ticket.priority = workflow.priority_for(ticket.impact, ticket.urgency)
+        # The priority follows the matrix when impact or urgency change; otherwise it stays as it
+        # is, so that a priority raised by an escalation survives an edit of the title.
+        if {"impact", "urgency"} & {event.data.get("field") for event in events}:
+            ticket.priority = workflow.priority_for(ticket.impact, ticket.urgency)
         if ticket.priority != old_priority:
             events.append(_event(ticket, EventKind.PRIORITY, by, at=now, old=old_priority, new=ticket.priority))
         if events:
@@ -498,7 +501,7 @@ def update_category(category: Category, *, by: User, **changes: Any) -> Category
 
 
 def set_matrix_priority(cell: PriorityMatrixCell, *, by: User, priority: int) -> PriorityMatrixCell:
-    """Set the priority of one impact × urgency cell; tickets take it on their next change."""
+    """Set the priority of one impact × urgency cell; tickets take it when their impact or urgency next change."""
     with transaction.atomic(), acting_as(by):
         cell.priority = priority
         cell.save()
