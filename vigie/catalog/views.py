@@ -38,7 +38,8 @@ def service_list(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("client", "")
     shown = [org for org in clients if str(org.pk) == chosen] if chosen else clients
     rows = (
-        BusinessService.objects.filter(organization__in=shown)
+        BusinessService.objects.visible_to(user)
+        .filter(organization__in=shown)
         .select_related("organization", "owner", "calendar")
         .order_by("organization__name", "name")
     )

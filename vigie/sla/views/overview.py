@@ -39,11 +39,14 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         for org in shown
     }
-    calendars = BusinessCalendar.objects.filter(organization_id__in=sections).prefetch_related("ranges").order_by("name")
+    calendars = (
+        BusinessCalendar.objects.visible_to(user).filter(organization_id__in=sections).prefetch_related("ranges").order_by("name")
+    )
     for calendar in calendars:
         sections[calendar.organization_id].calendars.append(calendar)
     policies = (
-        SlaPolicy.objects.filter(organization_id__in=sections)
+        SlaPolicy.objects.visible_to(user)
+        .filter(organization_id__in=sections)
         .select_related("calendar", "category")
         .prefetch_related("targets")
         .order_by("order", "id")
