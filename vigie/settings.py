@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "vigie.catalog",
     "vigie.sla",
     "vigie.reports",
+    "vigie.cmdb",
+    "vigie.contracts",
+    "vigie.changes",
+    "vigie.problems",
+    "vigie.knowledge",
     "vigie.api",
 ]
 

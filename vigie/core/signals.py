@@ -11,7 +11,20 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from vigie.core import audit
 from vigie.core.models import AuditAction
 
-AUDITED_APPS = {"tenancy", "accounts", "servicedesk", "notifications", "catalog", "sla", "reports"}
+AUDITED_APPS = {
+    "tenancy",
+    "accounts",
+    "servicedesk",
+    "notifications",
+    "catalog",
+    "sla",
+    "reports",
+    "cmdb",
+    "contracts",
+    "changes",
+    "problems",
+    "knowledge",
+}
 # Fields that change on every save: never worth a line in the trail.
 NOISY_FIELDS = {"updated_at", "last_login", "search_text"}
 # Fields holding secrets: the trail says that they changed, never their value (not even hashed).

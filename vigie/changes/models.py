@@ -1,0 +1,1 @@
+"""Requests for change: assessment, CAB approval, schedule, implementation and review."""

@@ -1,0 +1,1 @@
+"""Configuration items of each client, their relations and impact analysis."""

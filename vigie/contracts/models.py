@@ -1,0 +1,1 @@
+"""Suppliers, contracts and software licences of each client."""

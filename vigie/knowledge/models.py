@@ -1,0 +1,1 @@
+"""Knowledge articles for technicians and for the clients' employees."""

@@ -1,0 +1,1 @@
+"""Problems, their incidents, root cause, workaround and known errors."""
