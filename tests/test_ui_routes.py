@@ -45,14 +45,31 @@ pytestmark = pytest.mark.django_db
 # and it answers outsiders with a redirect to its own login page).
 SKIPPED_NAMESPACES = frozenset({"admin"})
 # Our own interface answers 404 to every method for another tenant's object.
-STRICT_NAMESPACES = frozenset({"servicedesk", "portal", "satisfaction", "sla", "catalog", "reports", "client_reports"})
+STRICT_NAMESPACES = frozenset(
+    {
+        "servicedesk",
+        "portal",
+        "satisfaction",
+        "sla",
+        "catalog",
+        "reports",
+        "client_reports",
+        "cmdb",
+        "contracts",
+        "changes",
+        "problems",
+        "knowledge",
+    }
+)
 # A month that has started, for the monthly review routes (the object is the client company).
 REVIEWED_MONTH = "2025-01"
 # Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
 TOKEN_NAMESPACES = frozenset({"satisfaction"})
 
 # The staff interface: a 404 for every client user, whatever object the route names.
-STAFF_NAMESPACES = frozenset({"servicedesk", "sla", "catalog", "reports"})
+STAFF_NAMESPACES = frozenset(
+    {"servicedesk", "sla", "catalog", "reports", "cmdb", "contracts", "changes", "problems", "knowledge"}
+)
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
 SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
 # Routes whose "pk" the view class does not reveal.
