@@ -641,6 +641,7 @@ def generate(conninfo: str, *, tickets: int, log: Log) -> Marker:
 
     from vigie.core.models import AuditEntry
     from vigie.servicedesk import numbering
+    from vigie.servicedesk.conversation import rebuild_conversation_facts
     from vigie.servicedesk.models import Comment, Ticket, TicketEvent
 
     seconds: dict[str, float] = {}
@@ -701,6 +702,11 @@ def generate(conninfo: str, *, tickets: int, log: Log) -> Marker:
     phase = time.monotonic()
     rebuild_schema_objects(conninfo, objects, log)
     seconds["indexes"] = time.monotonic() - phase
+
+    phase = time.monotonic()
+    rebuild_conversation_facts(connection)
+    seconds["conversation_facts"] = time.monotonic() - phase
+    log(f"  conversation facts of the tickets computed ({seconds['conversation_facts']:.0f} s)")
 
     phase = time.monotonic()
     with psycopg.connect(conninfo, autocommit=True) as admin:

@@ -204,6 +204,10 @@ class Ticket(TimeStampedModel):
     resolution = models.TextField(_("resolution"), blank=True)
     reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
     reassignment_count = models.PositiveIntegerField(_("reassignment count"), default=0)
+    # Facts of the conversation kept up to date by the services, so that first-contact
+    # resolution is a condition on the ticket row (reports read it for thousands of tickets).
+    public_message_count = models.PositiveIntegerField(_("public messages"), default=0, editable=False)
+    waited_for_customer = models.BooleanField(_("waited for the customer"), default=False, editable=False)
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
     service = models.ForeignKey(
         "catalog.BusinessService",

@@ -267,6 +267,7 @@ def add_comment(
         updates: dict[str, Any] = {"last_activity_at": now}
         if not internal:
             updates["search_text"] = search.append(ticket.search_text, body)
+            updates["public_message_count"] = ticket.public_message_count + 1
         if staff and not internal and ticket.first_response_at is None:
             updates["first_response_at"] = now
         if not staff and not internal:
@@ -289,6 +290,8 @@ def _set_status(ticket: Ticket, target: str, by: User | None, *, at: datetime) -
     previous = ticket.status
     workflow.check_transition(previous, target)
     ticket.status = target
+    if target == TicketStatus.WAITING_CUSTOMER:
+        ticket.waited_for_customer = True
     if target == TicketStatus.RESOLVED:
         ticket.resolved_at = at
     elif target == TicketStatus.CLOSED:

@@ -6,7 +6,7 @@ The families, each over its own tickets (docs/kpis.md gives every definition):
 - responses: the tickets first answered in the period (MTTA) and the response clocks that stopped
   in it (response SLA compliance);
 - resolutions: the tickets resolved in the period (MTTR, reopen rate, reassignments, resolution
-  SLA compliance), and in a query of its own which of them were resolved at the first contact;
+  SLA compliance, first-contact resolution);
 - backlog: the tickets open at the end of the period, with their age;
 - satisfaction: the ratings answered in the period;
 - availability (``availability.py``): outages of business services.
@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Case, Count, DateTimeField, Exists, F, FloatField, OuterRef, Q, Value, When
+from django.db.models import Avg, Case, Count, DateTimeField, F, FloatField, Q, Value, When
 from django.utils import timezone
 
 from vigie.reports.kpis.availability import availability_of
@@ -33,14 +33,10 @@ from vigie.reports.kpis.expressions import Seconds, kpi_queries, percentiles_in_
 from vigie.servicedesk.models import (
     OPEN_STATUSES,
     Channel,
-    Comment,
-    EventKind,
     Priority,
     SatisfactionSurvey,
     Ticket,
-    TicketEvent,
     TicketQuerySet,
-    TicketStatus,
     TicketType,
 )
 from vigie.sla.models import ClockState
@@ -109,14 +105,13 @@ def _reports(user: Any, kpi_filter: KpiFilter, *, now: datetime | None, per_clie
         volume = _volume(tickets, kpi_filter, per)
         responses = _responses(tickets, kpi_filter, per)
         resolutions = _resolutions(tickets, kpi_filter, per)
-        first_contact = _first_contact(tickets, kpi_filter, per)
         backlog = _backlog(tickets, as_of, per, current=as_of >= now)
         satisfaction = _satisfaction(tickets, kpi_filter, per)
         outages = availability_of(user, tickets, kpi_filter, as_of)
     availability: dict[Key, list[Availability]] = defaultdict(list)
     for item in outages:
         availability[item.organization_id if per_client else None].append(item)
-    keys: set[Key] = {None, *volume, *responses, *resolutions, *first_contact, *backlog, *satisfaction, *availability}
+    keys: set[Key] = {None, *volume, *responses, *resolutions, *backlog, *satisfaction, *availability}
     return {
         key: KpiReport(
             filter=kpi_filter,
@@ -129,7 +124,7 @@ def _reports(user: Any, kpi_filter: KpiFilter, *, now: datetime | None, per_clie
             mtta_business=responses[key]["business"],
             mttr_calendar=resolutions[key]["calendar"],
             mttr_business=resolutions[key]["business"],
-            first_contact_resolution=Compliance(met=first_contact[key]["count"], total=resolutions[key]["resolved"]),
+            first_contact_resolution=resolutions[key]["first_contact"],
             response_compliance=responses[key]["compliance"],
             resolution_compliance=resolutions[key]["compliance"],
             response_compliance_by_priority=responses[key]["compliance_by_priority"],
@@ -280,21 +275,9 @@ def _responses(tickets: TicketQuerySet, kpi_filter: KpiFilter, per: str | None) 
 
 def resolved_at_first_contact() -> Q:
     """Resolved without any exchange: at most one public message in the whole conversation (the
-    answer), never waiting for the customer, never reassigned, never reopened."""
-    second_public_message = Comment.objects.filter(ticket=OuterRef("pk"), is_internal=False).order_by().values("pk")[1:2]
-    waited_for_customer = TicketEvent.objects.filter(
-        ticket=OuterRef("pk"), kind=EventKind.STATUS, data__new=TicketStatus.WAITING_CUSTOMER.value
-    )
-    return Q(reopen_count=0, reassignment_count=0) & ~Exists(second_public_message) & ~Exists(waited_for_customer)
-
-
-def _first_contact(tickets: TicketQuerySet, kpi_filter: KpiFilter, per: str | None) -> Families:
-    """How many tickets resolved in the period were resolved at the first contact. A query of its
-    own: its correlated look-ups into comments and events would keep the resolutions query from
-    running in parallel (and PostgreSQL from joining the SLA clocks by index)."""
-    rows = tickets.filter(resolved_at__gte=kpi_filter.start, resolved_at__lt=kpi_filter.end)
-    found, nothing = _aggregate(rows, per, {"count": Count("pk", filter=resolved_at_first_contact())})
-    return Families(found, nothing)
+    answer), never waiting for the customer, never reassigned, never reopened. The services keep
+    these facts on the ticket row (``vigie.servicedesk.conversation``)."""
+    return Q(reopen_count=0, reassignment_count=0, public_message_count__lte=1, waited_for_customer=False)
 
 
 def _resolutions(tickets: TicketQuerySet, kpi_filter: KpiFilter, per: str | None) -> Families:
@@ -308,6 +291,7 @@ def _resolutions(tickets: TicketQuerySet, kpi_filter: KpiFilter, per: str | None
         "resolved": Count("pk"),
         "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
         "reassignments_mean": Avg("reassignment_count"),
+        "first_contact": Count("pk", filter=resolved_at_first_contact()),
         **stats_aggregates("calendar", calendar),
         **stats_aggregates("business", business),
         **_compliance_aggregates("resolution", "sla__resolution_met"),
@@ -324,6 +308,7 @@ def _resolutions(tickets: TicketQuerySet, kpi_filter: KpiFilter, per: str | None
             "calendar": calendar_stats,
             "business": business_stats,
             "reopened": Compliance(met=row["reopened"], total=resolved),
+            "first_contact": Compliance(met=row["first_contact"], total=resolved),
             "reassignments_mean": float(row["reassignments_mean"]) if resolved else None,
             "compliance": compliance,
             "compliance_by_priority": by_priority,
