@@ -86,7 +86,7 @@ def trend_points(kpi_filter: KpiFilter, months: int = 12) -> list[TrendPoint]:
 
 @dataclass
 class FakeKpis:
-    """Stands in for ``kpis.compute`` and ``kpis.monthly_trend``: answers ``reports[organization_ids]``
+    """Stands in for ``kpis.compute``, ``kpis.opened_by_category`` and ``kpis.monthly_trend``: answers ``reports[organization_ids]``
     (or ``default``) and keeps every filter it was asked for."""
 
     default: Any = None
@@ -111,6 +111,9 @@ class FakeKpis:
             if ids is None or client.pk in ids
         }
 
+    def opened_by_category(self, user: Any, kpi_filter: KpiFilter) -> list[tuple[str, int]]:
+        return self.compute(user, kpi_filter).opened_by_category
+
     def monthly_trend(self, user: Any, kpi_filter: KpiFilter, months: int = 12) -> list[TrendPoint]:
         self.trend_calls.append(kpi_filter)
         return trend_points(kpi_filter, months)
@@ -122,6 +125,7 @@ def install_fake_kpis(monkeypatch: Any, fake: FakeKpis) -> FakeKpis:
     monkeypatch.setattr(kpis, "compute", fake.compute)
     monkeypatch.setattr(kpis, "compute_by_client", fake.compute_by_client)
     monkeypatch.setattr(kpis, "monthly_trend", fake.monthly_trend)
+    monkeypatch.setattr(kpis, "opened_by_category", fake.opened_by_category)
     return fake
 
 

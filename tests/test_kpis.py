@@ -44,6 +44,7 @@ from vigie.reports.kpis import (
     month_bounds,
     monthly_trend,
     months_from_params,
+    opened_by_category,
     unknown_parameters,
 )
 from vigie.reports.kpis.availability import merged_seconds
@@ -126,6 +127,9 @@ def test_volume_counts_what_was_opened_in_the_local_month(world: World) -> None:
     # Largest first, then by name ("" before "Logiciel").
     assert report.opened_by_category == [("Matériel › Imprimante", 2), ("", 1), ("Logiciel", 1)]
     assert compute(world.admin, MARCH, now=APRIL_15).opened == 5
+    # The review's look back at earlier months asks for the categories alone: the same counts.
+    assert opened_by_category(world.manager_a, MARCH) == report.opened_by_category
+    assert sum(count for _name, count in opened_by_category(world.admin, MARCH)) == 5
 
 
 # MTTA and MTTR

@@ -24,3 +24,7 @@ def compute_by_client(user: Any, kpi_filter: KpiFilter) -> dict[int, KpiReport]:
 
 def monthly_trend(user: Any, kpi_filter: KpiFilter, months: int = 12) -> list[TrendPoint]:
     return kpis.monthly_trend(user, kpi_filter, months=months)
+
+
+def opened_by_category(user: Any, kpi_filter: KpiFilter) -> list[tuple[str, int]]:
+    return kpis.opened_by_category(user, kpi_filter)

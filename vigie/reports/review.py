@@ -147,8 +147,8 @@ def compliance_by_priority(report: KpiReport) -> list[PriorityCompliance]:
     ]
 
 
-def recurring_categories(report: KpiReport, before: KpiReport) -> list[RecurringCategory]:
-    earlier = dict(before.opened_by_category)
+def recurring_categories(report: KpiReport, before: list[tuple[str, int]]) -> list[RecurringCategory]:
+    earlier = dict(before)
     return [
         RecurringCategory(
             name=name or _("No category"),
@@ -242,7 +242,7 @@ def build_review(user: Any, organization: Organization, month: Month, *, now: da
     earlier = Month(month.year, month.month)
     for _step in range(RECURRENCE_MONTHS):
         earlier = earlier.previous()
-    before = figures.compute(user, KpiFilter(start=earlier.start, end=month.start, organization_ids=scope))
+    before = figures.opened_by_category(user, KpiFilter(start=earlier.start, end=month.start, organization_ids=scope))
     trend = sorted(figures.monthly_trend(user, kpi_filter, months=12), key=lambda point: point.month_start)
     tickets = Ticket.objects.visible_to(user).filter(organization=organization)
     open_tickets = tickets.open().for_table()

@@ -15,7 +15,7 @@ from vigie.reports.kpis.contract import (
     elapsed_seconds,
     month_bounds,
 )
-from vigie.reports.kpis.figures import compute, compute_by_client, tickets_in_scope
+from vigie.reports.kpis.figures import compute, compute_by_client, opened_by_category, tickets_in_scope
 from vigie.reports.kpis.parameters import (
     KPI_PARAMETERS,
     TREND_PARAMETERS,
@@ -42,6 +42,7 @@ __all__ = [
     "month_bounds",
     "monthly_trend",
     "months_from_params",
+    "opened_by_category",
     "tickets_in_scope",
     "unknown_parameters",
 ]

@@ -186,6 +186,19 @@ def _volume(tickets: TicketQuerySet, kpi_filter: KpiFilter, per: str | None) -> 
     return Families({key: _volume_of(rows) for key, rows in grouped.items()}, _volume_of([]))
 
 
+def opened_by_category(user: Any, kpi_filter: KpiFilter) -> list[tuple[str, int]]:
+    """The tickets opened in the period by category (full name, "" for none), most opened first:
+    the ``opened_by_category`` of ``compute`` alone, in one query."""
+    check_period(kpi_filter.start, kpi_filter.end)
+    rows = (
+        tickets_in_scope(user, kpi_filter)
+        .filter(created_at__gte=kpi_filter.start, created_at__lt=kpi_filter.end)
+        .values("category__full_name")
+        .annotate(opened=Count("pk"))
+    )
+    return sorted(((row["category__full_name"] or "", row["opened"]) for row in rows), key=lambda c: (-c[1], c[0]))
+
+
 def _volume_of(rows: list[dict[str, Any]]) -> dict[str, Any]:
     categories = sorted(((row["category__full_name"] or "", row["opened"]) for row in rows), key=lambda c: (-c[1], c[0]))
     return {
