@@ -34,6 +34,7 @@ from tests.kpi_support import (
 )
 from vigie.accounts.models import User
 from vigie.catalog.models import BusinessService
+from vigie.reports.dashboards import ProviderTotals
 from vigie.reports.kpis import (
     Compliance,
     DurationStats,
@@ -549,6 +550,15 @@ def test_compute_by_client_gives_each_client_the_report_of_compute(world: World)
     assert list(compute_by_client(world.manager_a, MARCH, now=APRIL_15)) == [world.client_a.pk]
     only_b = compute_by_client(admin, replace(MARCH, organization_ids=frozenset({world.client_b.pk})), now=APRIL_15)
     assert list(only_b) == [world.client_b.pk]
+    # The provider view's "all clients" line adds the clients' reports up: the same figures as
+    # one report over all of them (the mean MTTR weighted by each client's count).
+    everyone = compute(admin, MARCH, now=APRIL_15)
+    total = ProviderTotals.of(list(reports.values()))
+    assert (total.opened, total.backlog, total.csat) == (everyone.opened, everyone.backlog, everyone.csat)
+    assert total.resolution_compliance == everyone.resolution_compliance
+    assert total.response_compliance == everyone.response_compliance
+    assert total.mttr_business.count == everyone.mttr_business.count > 0
+    assert total.mttr_business.mean == pytest.approx(everyone.mttr_business.mean)
 
 
 # Monthly trend

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from vigie.reports import charts, figures, formatting
-from vigie.reports.kpis import KpiFilter, KpiReport, TrendPoint
+from vigie.reports.kpis import Compliance, DurationStats, KpiFilter, KpiReport, TrendPoint
 from vigie.reports.periods import Month, Period, recent_months
 from vigie.servicedesk.models import OPEN_STATUSES, Ticket, TicketQuerySet, TicketStatus
 from vigie.sla.models import ClockState
@@ -144,10 +144,41 @@ class ClientRow:
 
 
 @dataclass(frozen=True)
+class ProviderTotals:
+    """The "all clients" line of the provider view, added up from the clients' reports. Every
+    figure it shows is a count, a ratio of counts or a mean weighted by its count, and a ticket
+    belongs to one client: the sums equal the figures of one report over all of them."""
+
+    opened: int
+    backlog: int
+    resolution_compliance: Compliance
+    response_compliance: Compliance
+    mttr_business: DurationStats  # the mean only: a median is not a sum
+    csat: Compliance
+
+    @classmethod
+    def of(cls, reports: list[KpiReport]) -> ProviderTotals:
+        def compliance(values: list[Compliance]) -> Compliance:
+            return Compliance(met=sum(c.met for c in values), total=sum(c.total for c in values))
+
+        durations = [r.mttr_business for r in reports if r.mttr_business.count and r.mttr_business.mean is not None]
+        count = sum(d.count for d in durations)
+        mean = sum(d.count * (d.mean or 0.0) for d in durations) / count if count else None
+        return cls(
+            opened=sum(r.opened for r in reports),
+            backlog=sum(r.backlog for r in reports),
+            resolution_compliance=compliance([r.resolution_compliance for r in reports]),
+            response_compliance=compliance([r.response_compliance for r in reports]),
+            mttr_business=DurationStats(count=count, mean=mean, median=None, p90=None),
+            csat=compliance([r.csat for r in reports]),
+        )
+
+
+@dataclass(frozen=True)
 class ProviderDashboard:
     filter: DashboardFilter
     rows: list[ClientRow]
-    total: KpiReport
+    total: ProviderTotals
     breached_now: int
     compliance_chart: SafeString
     backlog_chart: SafeString
@@ -174,8 +205,8 @@ def provider_dashboard(user: Any, dashboard_filter: DashboardFilter) -> Provider
     ids = frozenset(client.pk for client in clients)
     breached = breached_now_by_client(user, ids, dashboard_filter)
     by_client = figures.compute_by_client(user, dashboard_filter.kpi_filter(ids)) if ids else {}
-    total = figures.compute(user, dashboard_filter.kpi_filter(ids))
     rows = [ClientRow(client, by_client[client.pk], breached.get(client.pk, 0)) for client in clients if client.pk in by_client]
+    total = ProviderTotals.of([row.report for row in rows])
     rated = [row for row in rows if row.report.resolution_compliance.total]
     compliance_chart = charts.bar_chart(
         [(row.organization.name, (row.report.resolution_compliance.rate or 0) * 100) for row in rated],
