@@ -166,6 +166,13 @@ def _check_settings(
         raise ValidationError(errors)
 
 
+def _check_editable(article: Article, by: User) -> None:
+    """Decided on the article as stored: a page opened before its publication does not reopen it."""
+    article.status = Article.objects.values_list("status", flat=True).get(pk=article.pk)
+    if not permissions.can_edit(by, article):
+        raise _refuse_publisher() if permissions.can_write(by) else _refuse_writer()
+
+
 def _add_version(translation: ArticleTranslation, by: User, note: str = "") -> ArticleVersion:
     return ArticleVersion.objects.create(
         translation=translation,
@@ -210,8 +217,7 @@ def create_article(
 
 def update_article(article: Article, *, by: User, **changes: Any) -> Article:
     """Change an article's category, visibility or client companies."""
-    if not permissions.can_edit(by, article):
-        raise _refuse_publisher() if permissions.can_write(by) else _refuse_writer()
+    _check_editable(article, by)
     unknown = sorted(set(changes) - ARTICLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
@@ -241,8 +247,7 @@ def save_translation(
     """Write an article's text in one language (a new translation or a new version of one).
 
     Saving the same text again adds no version."""
-    if not permissions.can_edit(by, article):
-        raise _refuse_publisher() if permissions.can_write(by) else _refuse_writer()
+    _check_editable(article, by)
     title, body, keywords = _check_text(language, title, body, keywords)
     with transaction.atomic(), acting_as(by):
         translation = ArticleTranslation.objects.select_for_update().filter(article=article, language=language).first()
@@ -257,10 +262,9 @@ def save_translation(
             _add_version(translation, by, note)
         elif (translation.title, translation.body, translation.keywords) != (title, body, keywords):
             translation.title, translation.body, translation.keywords = title, body, keywords
-            translation.version = F("version") + 1
+            translation.version += 1  # the row is locked: no concurrent save can take the same number
             translation.updated_by = by
             translation.save()
-            translation.refresh_from_db()
             _add_version(translation, by, note)
         Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())
     return translation
@@ -268,8 +272,7 @@ def save_translation(
 
 def delete_translation(translation: ArticleTranslation, *, by: User) -> None:
     """Remove one language of an article (never its last one)."""
-    if not permissions.can_edit(by, translation.article):
-        raise _refuse_publisher()
+    _check_editable(translation.article, by)
     if translation.article.translations.count() <= 1:
         raise ValidationError({"language": _("An article keeps at least one translation.")})
     with transaction.atomic(), acting_as(by):
