@@ -187,3 +187,15 @@ def test_a_technician_keeps_the_targets_they_do_not_serve(world: World):
     assert set(shared.clients.all()) == {world.client_a, world.client_b}
     services.update_article(shared, by=world.admin, visibility=Visibility.INTERNAL)
     assert not shared.clients.exists()
+
+
+def test_the_demo_knowledge_base(world: World):
+    from vigie.knowledge import demo
+
+    made = demo.load(world.provider, [world.client_a, world.client_b], admin=world.admin)
+    assert made["articles"] == 8  # the Transports Garnier article needs that client
+    assert Article.objects.filter(status=ArticleStatus.PUBLISHED).count() == 7
+    assert ArticleTranslation.objects.filter(language="en").count() == 3
+    found = search(Article.objects.visible_to(world.requester_a), "imprimante", "fr")
+    assert [row.translation.title for row in found][:1] == ["L'imprimante n'imprime plus"]
+    assert not search(Article.objects.visible_to(world.requester_a), "pare-feu", "fr")  # internal
