@@ -26,6 +26,8 @@ from vigie.accounts.services import issue_api_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
 from vigie.core.models import AuditEntry
+from vigie.knowledge import services as knowledge_services
+from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.models import (
@@ -65,9 +67,11 @@ TENANT_ROUTES = {
     "sla-policy": True,
     "business-service": True,
     "import": True,
+    # A knowledge article meant for client A only: every employee of client A reads it.
+    "article": False,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
-SHARED_ROUTES = {"group", "category", "priority-matrix"}
+SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
 # Routes about the caller themselves.
 SELF_ROUTES = {"user-me", "api-root"}
 # Figures over everything the caller sees (no object in the URL): walked as lists below, and
@@ -118,6 +122,7 @@ class TenantA:
     calendar: BusinessCalendar
     policy: SlaPolicy
     service: BusinessService
+    article: Article
 
 
 @pytest.fixture
@@ -154,6 +159,17 @@ def tenant_a(world: World) -> TenantA:
         filename="historique-martin.csv",
         csv_bytes="n,t,o\nANC-1,Four à pain en panne LOUTRE-5512,2024-01-02T08:00:00\n".encode(),
     )
+    knowledge_category = knowledge_services.create_category(by=world.admin, name="Caisses")
+    article = knowledge_services.create_article(
+        by=world.admin,
+        language="fr",
+        title="Caisse de la boulangerie MOUFLON-6620",
+        body="Code du coffre HERMINE-7731",
+        category=knowledge_category,
+        visibility="clients",
+        clients=[world.client_a],
+    )
+    knowledge_services.set_status(article, ArticleStatus.PUBLISHED, by=world.admin)
     secrets = [
         ticket.reference,
         ticket.title,
@@ -174,6 +190,8 @@ def tenant_a(world: World) -> TenantA:
         "FOURNIL-5521",
         "PETRIN-8830",
         "BRIOCHE-3317",
+        "MOUFLON-6620",
+        "HERMINE-7731",
     ]
     return TenantA(
         ticket=ticket,
@@ -184,6 +202,7 @@ def tenant_a(world: World) -> TenantA:
         policy=policy,
         service=service,
         ticket_import=history,
+        article=article,
     )
 
 
@@ -202,6 +221,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},
         "import": {"pk": a.ticket_import.pk},
+        "article": {"pk": a.article.pk},
+        "knowledge-category": {"pk": KnowledgeCategory.objects.get().pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -235,6 +256,11 @@ def _snapshot() -> dict[str, int]:
         EscalationRule,
         BusinessService,
         TicketImport,
+        Article,
+        ArticleVersion,
+        ArticleVote,
+        ArticleTicketLink,
+        KnowledgeCategory,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -317,6 +343,14 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "calendar-list": {"organization": world.client_a.pk, "name": "Intrusion", "is_24x7": True},
         "sla-policy-list": {"organization": world.client_a.pk, "name": "Intrusion", "calendar": tenant_a.calendar.pk},
         "business-service-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "article-list": {
+            "language": "fr",
+            "title": "Intrusion",
+            "body": "x",
+            "visibility": "clients",
+            "clients": [world.client_a.pk],
+        },
+        "knowledge-category-list": {"name": "Intrusion"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -28,6 +28,8 @@ from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.knowledge import services as knowledge_services
+from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -59,6 +61,7 @@ STRICT_NAMESPACES = frozenset(
         "changes",
         "problems",
         "knowledge",
+        "client_knowledge",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
@@ -71,7 +74,7 @@ STAFF_NAMESPACES = frozenset(
     {"servicedesk", "sla", "catalog", "reports", "cmdb", "contracts", "changes", "problems", "knowledge"}
 )
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
-SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup})
+SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup, KnowledgeCategory})
 # Routes whose "pk" the view class does not reveal.
 PK_MODELS: dict[str, type[models.Model]] = {"accounts:api_token_revoke": ApiToken, "api:user-detail": User}
 
@@ -122,6 +125,7 @@ class Objects:
     policy: SlaPolicy
     service: BusinessService
     ticket_import: TicketImport
+    article: Article
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -136,6 +140,7 @@ class Objects:
             SlaPolicy: self.policy,
             BusinessService: self.service,
             TicketImport: self.ticket_import,
+            Article: self.article,
         }
         return by_model.get(model)
 
@@ -184,7 +189,21 @@ def client_b_objects(world) -> Objects:
         policy=policy,
         service=service,
         ticket_import=history,
+        article=knowledge_article(world, world.client_b),
     )
+
+
+def knowledge_article(world: Any, organization: Organization) -> Article:
+    """A published knowledge article meant for ``organization`` only."""
+    article = knowledge_services.create_article(
+        by=world.admin,
+        language="fr",
+        title="Secret du cabinet : accès VPN",
+        body="Secret du cabinet",
+        visibility=Visibility.CLIENTS,
+        clients=[organization],
+    )
+    return knowledge_services.set_status(article, ArticleStatus.PUBLISHED, by=world.admin)
 
 
 def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
@@ -233,6 +252,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.policy.pk
         elif name == "service_id":
             kwargs[name] = 999999 if missing else objects.service.pk
+        elif name == "article_id":
+            kwargs[name] = 999999 if missing else objects.article.pk
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -315,6 +336,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "calendar_id": calendar.pk,
         "policy_id": policy.pk,
         "service_id": service.pk,
+        "article_id": knowledge_article(world, world.client_a).pk,  # one they read in the portal
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
     }

@@ -233,6 +233,7 @@ SPECTACULAR_SETTINGS = {
         "TicketTypeEnum": "vigie.servicedesk.models.TicketType",
         "ClockStateEnum": "vigie.sla.models.ClockState",
         "SurveyStateEnum": "vigie.api.serializers.satisfaction.STATE_CHOICES",
+        "ArticleStatusEnum": "vigie.knowledge.models.ArticleStatus",
     },
 }
 
