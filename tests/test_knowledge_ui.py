@@ -20,7 +20,7 @@ def test_a_technician_writes_a_draft_that_an_admin_publishes(world: World, login
     category = services.create_category(by=world.admin, name="Réseau")
     client = login(world.tech_a)
     page = client.get("/desk/knowledge/new/")
-    assert page.status_code == 200 and "Save draft" in page.content.decode()
+    assert page.status_code == 200 and "Enregistrer le brouillon" in page.content.decode()
     refused = client.post(
         "/desk/knowledge/new/",
         {"language": "fr", "title": "", "body": "x", "visibility": "clients", "clients": [world.client_b.pk]},
@@ -100,7 +100,7 @@ def test_the_ticket_page_suggests_articles_and_links_them(world: World, login):
     assert "Imprimante bloquée" in panel and "Imprimante du cabinet" not in panel
     assert f"http://testserver/portal/knowledge/{useful.pk}/" in panel  # the link to paste into a reply
     linked = client.post(f"/desk/knowledge/tickets/{ticket.reference}/link/", {"article": useful.pk}, HTTP_HX_REQUEST="true")
-    assert linked.status_code == 200 and "Articles that solved this ticket" in linked.content.decode()
+    assert linked.status_code == 200 and "Articles qui ont résolu ce ticket" in linked.content.decode()
     assert list(Ticket.objects.get(pk=ticket.pk).knowledge_articles.all()) == [useful]
     assert ticket.reference in client.get(f"/desk/knowledge/{useful.pk}/").content.decode()
     client.post(f"/desk/knowledge/tickets/{ticket.reference}/link/", {"article": useful.pk, "action": "unlink"})
@@ -115,7 +115,7 @@ def test_portal_suggestions_and_deflection(world: World, login):
     form = client.get("/portal/tickets/new/").content.decode()
     assert "/portal/knowledge/suggestions/" in form and 'hx-trigger="input changed delay:600ms' in form
     panel = client.get("/portal/knowledge/suggestions/", {"title": "mot de passe", "description": "oublié"}).content.decode()
-    assert "Réinitialiser son mot de passe Microsoft 365" in panel and "This solved my problem" in panel
+    assert "Réinitialiser son mot de passe Microsoft 365" in panel and "Cela a résolu mon problème" in panel
     assert client.get("/portal/knowledge/suggestions/", {"title": "zz"}).content.decode().strip() == ""
     answer = client.post(
         f"/portal/knowledge/{useful.pk}/solved/", {"title": "mot de passe", "description": "oublié"}, HTTP_HX_REQUEST="true"
@@ -125,7 +125,7 @@ def test_portal_suggestions_and_deflection(world: World, login):
     assert (deflection.article, deflection.organization, deflection.query) == (useful, world.client_a, "mot de passe oublié")
     assert not Ticket.objects.exists()
     # Staff see the figure on the article.
-    assert "Tickets avoided" in login(world.admin).get(f"/desk/knowledge/{useful.pk}/").content.decode()
+    assert "Tickets évités" in login(world.admin).get(f"/desk/knowledge/{useful.pk}/").content.decode()
 
 
 def test_portal_reads_in_the_employees_language_and_counts_views(world: World, login):
