@@ -24,7 +24,9 @@ from tests.test_api_support import api_as, ticket_of
 from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
 from vigie.catalog import services as catalog_services
-from vigie.catalog.models import BusinessService
+from vigie.catalog import fulfilment
+from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate, ServiceRequest
+from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -65,6 +67,11 @@ TENANT_ROUTES = {
     "sla-policy": True,
     "business-service": True,
     "import": True,
+    # Request templates and the catalog: what client A is offered is readable by all its people
+    # (a colleague included), by nobody else. An ordered request is as private as its ticket.
+    "request-template": False,
+    "catalog": False,
+    "catalog-request": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -118,6 +125,9 @@ class TenantA:
     calendar: BusinessCalendar
     policy: SlaPolicy
     service: BusinessService
+    template: RequestTemplate
+    catalog_ticket: Ticket
+    task: FulfilmentTask
 
 
 @pytest.fixture
@@ -147,6 +157,19 @@ def tenant_a(world: World) -> TenantA:
         escalations=[EscalationSpec()],
     )
     service = catalog_services.create_service(by=world.admin, organization=world.client_a, name="Caisse BRIOCHE-3317")
+    template = create_template(
+        by=world.admin,
+        name="Badge FOURNEE-6620",
+        audience="client",
+        organization=world.client_a,
+        is_published=True,
+        fields=[FieldSpec("Étage")],
+        tasks=[TaskSpec("Programmer le badge")],
+    )
+    field_id = template.fields.get().pk
+    catalog_ticket = fulfilment.order_request(
+        by=world.requester_a, template=template, organization=world.client_a, answers={field_id: "Quatrième MILAN-7781"}
+    )
     history = import_tickets(
         by=world.admin,
         organization=world.client_a,
@@ -174,6 +197,8 @@ def tenant_a(world: World) -> TenantA:
         "FOURNIL-5521",
         "PETRIN-8830",
         "BRIOCHE-3317",
+        "FOURNEE-6620",
+        "MILAN-7781",
     ]
     return TenantA(
         ticket=ticket,
@@ -184,6 +209,9 @@ def tenant_a(world: World) -> TenantA:
         policy=policy,
         service=service,
         ticket_import=history,
+        template=template,
+        catalog_ticket=catalog_ticket,
+        task=catalog_ticket.catalog_request.tasks.get(),
     )
 
 
@@ -202,6 +230,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},
         "import": {"pk": a.ticket_import.pk},
+        "request-template": {"pk": a.template.pk},
+        "catalog": {"pk": a.template.pk},
+        "catalog-request": {"reference": a.catalog_ticket.reference, "task_id": a.task.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -235,10 +266,15 @@ def _snapshot() -> dict[str, int]:
         EscalationRule,
         BusinessService,
         TicketImport,
+        RequestTemplate,
+        ServiceRequest,
+        FulfilmentTask,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
     state["inactive"] = User.objects.filter(is_active=False).count()
+    state["tasks_finished"] = FulfilmentTask.objects.exclude(state="open").count()
+    state["requests_decided"] = ServiceRequest.objects.filter(decided_at__isnull=False).count()
     return state
 
 
@@ -317,6 +353,7 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "calendar-list": {"organization": world.client_a.pk, "name": "Intrusion", "is_24x7": True},
         "sla-policy-list": {"organization": world.client_a.pk, "name": "Intrusion", "calendar": tenant_a.calendar.pk},
         "business-service-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "request-template-list": {"audience": "client", "organization": world.client_a.pk, "name": "Intrusion"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

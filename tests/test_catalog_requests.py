@@ -227,13 +227,17 @@ def test_rejection_cancels_with_the_reason(world: World) -> None:
 
 def test_named_approver_and_parallel_tasks_without_approval(world: World) -> None:
     named = onboarding(world, approval=ApprovalRule.NAMED, approver=world.it_contact_a, name="Logiciel")
-    ticket = fulfilment.order_request(by=world.requester_a, template=named, organization=world.client_a, answers=answers_for(named))
+    ticket = fulfilment.order_request(
+        by=world.requester_a, template=named, organization=world.client_a, answers=answers_for(named)
+    )
     with pytest.raises(PermissionDenied):
         fulfilment.decide(ticket.catalog_request, by=world.manager_a, approve=True)  # not the named one
     fulfilment.decide(ticket.catalog_request, by=world.it_contact_a, approve=True)
     assert ticket.catalog_request.tasks.count() == 3
     direct = onboarding(world, approval=ApprovalRule.NONE, task_flow=TaskFlow.PARALLEL, name="Matériel")
-    ticket = fulfilment.order_request(by=world.requester_a, template=direct, organization=world.client_a, answers=answers_for(direct))
+    ticket = fulfilment.order_request(
+        by=world.requester_a, template=direct, organization=world.client_a, answers=answers_for(direct)
+    )
     assert ticket.status == TicketStatus.NEW
     assert set(ticket.catalog_request.tasks.values_list("state", flat=True)) == {TaskState.OPEN}
     # Ordered by an approver: approved on the spot.
