@@ -23,8 +23,8 @@ from tests.conftest import World
 from tests.test_api_support import api_as, ticket_of
 from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
-from vigie.catalog import services as catalog_services
 from vigie.catalog import fulfilment
+from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate, ServiceRequest
 from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
 from vigie.core.models import AuditEntry

@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
-from vigie.catalog import services as catalog_services
 from vigie.catalog import fulfilment
+from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate
 from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
 from vigie.notifications.models import InboundEmail

@@ -42,13 +42,9 @@ class TaskTemplateSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    group = serializers.PrimaryKeyRelatedField(queryset=TechnicianGroup.objects.none(), required=False, allow_null=True)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            scope_queryset(self, "group", groups_visible_to(request.user))
+    group = serializers.PrimaryKeyRelatedField(
+        queryset=TechnicianGroup.objects.none(), required=False, allow_null=True, help_text=_("A technician group.")
+    )
 
 
 class RequestTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer[RequestTemplate]):
@@ -110,6 +106,8 @@ class RequestTemplateSerializer(StrictFieldsMixin, serializers.ModelSerializer[R
         scope_queryset(self, "service", BusinessService.objects.visible_to(user).filter(organization__in=readable))
         scope_queryset(self, "group", groups_visible_to(user))
         scope_queryset(self, "approver", users_visible_to(user))
+        tasks: Any = self.fields["tasks"]
+        tasks.child.fields["group"].queryset = groups_visible_to(user)
 
     def to_representation(self, instance: RequestTemplate) -> dict[str, Any]:
         data = super().to_representation(instance)
