@@ -254,3 +254,14 @@ def test_a_bad_order_writes_nothing(world: World) -> None:
     from vigie.servicedesk.models import Ticket
 
     assert not Ticket.objects.exists()
+
+
+def test_demo_catalog(world: World) -> None:
+    from vigie.catalog import demo
+
+    demo.build(
+        admin=world.admin, clients=[world.client_a, world.client_b], categories={}, groups={world.client_a.pk: world.group_a}
+    )
+    names = set(RequestTemplate.objects.orderable_by(world.requester_a).values_list("name", flat=True))
+    assert names == {"Arrivée d'un collaborateur", "Demande de logiciel", "Matériel", "Nouveau terminal de paiement"}
+    assert "Accès VPN" in set(RequestTemplate.objects.orderable_by(world.requester_b).values_list("name", flat=True))
