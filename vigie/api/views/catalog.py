@@ -88,6 +88,8 @@ class CatalogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[RequestTemplate]:
+        if getattr(self, "swagger_fake_view", False):
+            return RequestTemplate.objects.none()
         user = self.request.user
         query = RequestTemplate.objects.none()
         for company in companies_of(acting_user(self.request)):
