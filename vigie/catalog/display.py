@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.utils import timezone
 
 from vigie.catalog.models import BusinessService
@@ -30,10 +31,16 @@ def service_availability(user: Any, service: BusinessService, *, days: int) -> A
     return next((figure for figure in figures if figure.service_id == service.pk), None)
 
 
+# Looked up by name: the CMDB app may not hold the model yet (it lands from another branch).
+CMDB_COMPONENT: str = "cmdb.ServiceComponent"
+
+
 def supporting_items(service: BusinessService) -> list[Any] | None:
-    """The configuration items supporting the service, or None while the CMDB has no such link."""
+    """The CMDB's components of the service (``cmdb.ServiceComponent``: a configuration item and
+    its redundancy group), or None while the CMDB has no such model."""
     try:
-        from vigie.cmdb.models import ServiceComponent  # type: ignore[attr-defined]
-    except ImportError:
+        model: Any = apps.get_model(CMDB_COMPONENT)
+    except LookupError:
         return None
-    return list(ServiceComponent.objects.filter(service=service))
+    components = model._default_manager.filter(service=service, organization_id=service.organization_id)
+    return list(components.select_related("configuration_item", "redundancy_group").order_by("configuration_item__name"))
