@@ -23,8 +23,10 @@ from tests.conftest import World
 from tests.test_api_support import api_as, ticket_of
 from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
+from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
-from vigie.catalog.models import BusinessService
+from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate, ServiceRequest
+from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
@@ -69,6 +71,11 @@ TENANT_ROUTES = {
     "import": True,
     # A knowledge article meant for client A only: every employee of client A reads it.
     "article": False,
+    # Request templates and the catalog: what client A is offered is readable by all its people
+    # (a colleague included), by nobody else. An ordered request is as private as its ticket.
+    "request-template": False,
+    "catalog": False,
+    "catalog-request": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -123,6 +130,9 @@ class TenantA:
     policy: SlaPolicy
     service: BusinessService
     article: Article
+    template: RequestTemplate
+    catalog_ticket: Ticket
+    task: FulfilmentTask
 
 
 @pytest.fixture
@@ -152,6 +162,19 @@ def tenant_a(world: World) -> TenantA:
         escalations=[EscalationSpec()],
     )
     service = catalog_services.create_service(by=world.admin, organization=world.client_a, name="Caisse BRIOCHE-3317")
+    template = create_template(
+        by=world.admin,
+        name="Badge FOURNEE-6620",
+        audience="client",
+        organization=world.client_a,
+        is_published=True,
+        fields=[FieldSpec("Étage")],
+        tasks=[TaskSpec("Programmer le badge")],
+    )
+    field_id = template.fields.get().pk
+    catalog_ticket = fulfilment.order_request(
+        by=world.requester_a, template=template, organization=world.client_a, answers={field_id: "Quatrième MILAN-7781"}
+    )
     history = import_tickets(
         by=world.admin,
         organization=world.client_a,
@@ -192,6 +215,8 @@ def tenant_a(world: World) -> TenantA:
         "BRIOCHE-3317",
         "MOUFLON-6620",
         "HERMINE-7731",
+        "FOURNEE-6620",
+        "MILAN-7781",
     ]
     return TenantA(
         ticket=ticket,
@@ -203,6 +228,9 @@ def tenant_a(world: World) -> TenantA:
         service=service,
         ticket_import=history,
         article=article,
+        template=template,
+        catalog_ticket=catalog_ticket,
+        task=catalog_ticket.catalog_request.tasks.get(),
     )
 
 
@@ -223,6 +251,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "import": {"pk": a.ticket_import.pk},
         "article": {"pk": a.article.pk},
         "knowledge-category": {"pk": KnowledgeCategory.objects.get().pk},
+        "request-template": {"pk": a.template.pk},
+        "catalog": {"pk": a.template.pk},
+        "catalog-request": {"reference": a.catalog_ticket.reference, "task_id": a.task.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -261,10 +292,15 @@ def _snapshot() -> dict[str, int]:
         ArticleVote,
         ArticleTicketLink,
         KnowledgeCategory,
+        RequestTemplate,
+        ServiceRequest,
+        FulfilmentTask,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
     state["inactive"] = User.objects.filter(is_active=False).count()
+    state["tasks_finished"] = FulfilmentTask.objects.exclude(state="open").count()
+    state["requests_decided"] = ServiceRequest.objects.filter(decided_at__isnull=False).count()
     return state
 
 
@@ -351,6 +387,7 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
             "clients": [world.client_a.pk],
         },
         "knowledge-category-list": {"name": "Intrusion"},
+        "request-template-list": {"audience": "client", "organization": world.client_a.pk, "name": "Intrusion"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -545,9 +545,10 @@ def test_a_business_service_is_created_and_changed(world: World, owner: User) ->
         calendar=calendar,
     )
     assert (service.name, service.hourly_downtime_cost, service.owner) == ("Caisse", Decimal("350.50"), world.manager_a)
-    catalog_services.update_service(service, by=world.admin, owner=world.tech_a, is_active=False)
+    # The owner is a service owner or administrator of the provider, or a manager/IT contact of the client.
+    catalog_services.update_service(service, by=world.admin, owner=owner, is_active=False)
     service.refresh_from_db()
-    assert (service.owner, service.is_active) == (world.tech_a, False)
+    assert (service.owner, service.is_active) == (owner, False)
 
 
 def test_business_services_are_validated(world: World) -> None:

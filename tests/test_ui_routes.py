@@ -26,8 +26,10 @@ from django.utils import timezone
 
 from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
+from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
-from vigie.catalog.models import BusinessService
+from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate
+from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
 from vigie.notifications.models import InboundEmail
@@ -62,6 +64,7 @@ STRICT_NAMESPACES = frozenset(
         "problems",
         "knowledge",
         "client_knowledge",
+        "client_catalog",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
@@ -126,6 +129,9 @@ class Objects:
     service: BusinessService
     ticket_import: TicketImport
     article: Article
+    template: RequestTemplate
+    catalog_ticket: Ticket
+    task: FulfilmentTask
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -141,6 +147,7 @@ class Objects:
             BusinessService: self.service,
             TicketImport: self.ticket_import,
             Article: self.article,
+            RequestTemplate: self.template,
         }
         return by_model.get(model)
 
@@ -176,7 +183,11 @@ def client_b_objects(world) -> Objects:
         filename="Secret du cabinet.csv",
         csv_bytes=b"n,t,o\nB-1,Secret du cabinet,not a date\n",
     )
+    template, catalog_ticket, task = catalog_request(world, world.client_b, world.requester_b, world.group_b)
     return Objects(
+        template=template,
+        catalog_ticket=catalog_ticket,
+        task=task,
         ticket=ticket,
         attachment=Attachment.objects.filter(ticket=ticket).first(),  # type: ignore[arg-type]
         organization=world.client_b,
@@ -216,6 +227,24 @@ def service_levels(world: Any, organization: Organization) -> tuple[BusinessCale
     return calendar, policy, service
 
 
+def catalog_request(world: Any, organization: Organization, requester: Any, group: Any) -> tuple[RequestTemplate, Ticket, Any]:
+    """A request template of ``organization`` only, and a request ordered from it with a task."""
+    template = create_template(
+        by=world.admin,
+        name="Secret du cabinet: badge",
+        audience="client",
+        organization=organization,
+        approval="client_manager",
+        group=group,
+        is_published=True,
+        fields=[FieldSpec("Étage")],
+        tasks=[TaskSpec("Badge")],
+    )
+    ticket = fulfilment.order_request(by=requester, template=template, organization=organization, answers={})
+    fulfilment.create_tasks(ticket.catalog_request, at=timezone.now())
+    return template, ticket, ticket.catalog_request.tasks.get()
+
+
 def _model_of(route: Route) -> type[models.Model] | None:
     if route.name in PK_MODELS:
         return PK_MODELS[route.name]
@@ -233,7 +262,14 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
     kwargs: dict[str, Any] = {}
     for name in route.parameters:
         if name in ("reference", "ticket_reference"):
-            kwargs[name] = "INC-999999" if missing else objects.ticket.reference
+            target = (
+                objects.catalog_ticket if "task_id" in route.parameters or route.namespace == "client_catalog" else objects.ticket
+            )
+            kwargs[name] = "INC-999999" if missing else target.reference
+        elif name == "template_id":
+            kwargs[name] = 999999 if missing else objects.template.pk
+        elif name == "task_id":
+            kwargs[name] = 999999 if missing else objects.task.pk
         elif name == "attachment_id":
             kwargs[name] = 999999 if missing else objects.attachment.pk
         elif name == "inbound_id":
@@ -329,7 +365,10 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     own = services.open_ticket(by=user, organization=world.client_a, title="Le mien", uploads=[Upload("a.txt", b"a")])
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_a.support_email, subject="Refusé"))
     calendar, policy, service = service_levels(world, world.client_a)
+    template, catalog_ticket, task = catalog_request(world, world.client_a, user, world.group_a)
     values = {
+        "template_id": template.pk,
+        "task_id": task.pk,
         "reference": own.reference,
         "attachment_id": own.attachments.get().pk,
         "inbound_id": InboundEmail.objects.get(organization=world.client_a).pk,
@@ -344,7 +383,10 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
     assert len(staff_routes) >= 25
     for route in staff_routes:
-        url = reverse(route.name, kwargs={name: values[name] for name in route.parameters})
+        arguments = {name: values[name] for name in route.parameters}
+        if "task_id" in arguments:
+            arguments["reference"] = catalog_ticket.reference
+        url = reverse(route.name, kwargs=arguments)
         for method in ("get", "post"):
             assert getattr(client, method)(url).status_code == 404, f"{method.upper()} {url} as {user_attr}"
     own.refresh_from_db()

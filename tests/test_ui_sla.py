@@ -368,8 +368,8 @@ def test_business_services_list_and_editor(world: World, login: Any, owner: User
     listing = text(client.get("/desk/services/"))
     assert "Caisse" in listing and "350.50 €" in listing and "Messagerie du cabinet" not in listing
     tech = login(world.tech_a)
-    assert "You can read this service" in text(tech.get(f"/desk/services/{service.pk}/"))
-    assert tech.post(f"/desk/services/{service.pk}/", data).status_code == 403
+    assert "You can read this service" in text(tech.get(f"/desk/services/{service.pk}/edit/"))
+    assert tech.post(f"/desk/services/{service.pk}/edit/", data).status_code == 403
     assert login(world.tech_b).get(f"/desk/services/{service.pk}/").status_code == 404
 
 

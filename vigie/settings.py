@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
         "ClockStateEnum": "vigie.sla.models.ClockState",
         "SurveyStateEnum": "vigie.api.serializers.satisfaction.STATE_CHOICES",
         "ArticleStatusEnum": "vigie.knowledge.models.ArticleStatus",
+        "RequestFieldKindEnum": "vigie.catalog.models.FieldKind",
+        "ApprovalRuleEnum": "vigie.catalog.models.ApprovalRule",
     },
 }
 

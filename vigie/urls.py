@@ -21,6 +21,7 @@ urlpatterns = [
     path("desk/", include("vigie.servicedesk.urls")),
     path("portal/reports/", include("vigie.reports.portal_urls")),
     path("portal/knowledge/", include("vigie.knowledge.portal_urls")),
+    path("portal/catalog/", include("vigie.catalog.portal_urls")),
     path("portal/", include("vigie.servicedesk.portal_urls")),
     path("reports/", include("vigie.reports.urls")),
     path("survey/", include("vigie.servicedesk.satisfaction_urls")),

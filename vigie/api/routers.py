@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from vigie.api.views.catalog import CatalogRequestViewSet, CatalogViewSet, RequestTemplateViewSet
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.knowledge import ArticleViewSet, KnowledgeCategoryViewSet
@@ -47,3 +48,6 @@ router.register("kpis", KpiViewSet, basename="kpi")
 router.register("imports", TicketImportViewSet, basename="import")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("knowledge-categories", KnowledgeCategoryViewSet, basename="knowledge-category")
+router.register("request-templates", RequestTemplateViewSet, basename="request-template")
+router.register("catalog", CatalogViewSet, basename="catalog")
+router.register("catalog-requests", CatalogRequestViewSet, basename="catalog-request")

@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from vigie.catalog import services
+from vigie.catalog.display import service_availability, supporting_items
 from vigie.catalog.forms import BusinessServiceForm
-from vigie.catalog.models import BusinessService
+from vigie.catalog.models import BusinessService, RequestTemplate
+from vigie.servicedesk.models import Ticket
 from vigie.servicedesk.views.common import INVALID, allow, current_user, staff_required
 from vigie.sla.permissions import can_manage_services, readable_organization_ids
 from vigie.sla.views.common import ServiceError, apply_service_error, organization_from_query, readable_organizations
@@ -26,7 +28,7 @@ def visible_service(request: HttpRequest, service_id: int) -> BusinessService:
     """The service if this user may read it; 404 otherwise, whoever owns it."""
     user = current_user(request)
     services_ = BusinessService.objects.visible_to(user).filter(organization_id__in=readable_organization_ids(user))
-    return get_object_or_404(services_.select_related("organization", "owner", "calendar"), pk=service_id)
+    return get_object_or_404(services_.select_related("organization", "owner", "calendar", "sla_policy"), pk=service_id)
 
 
 @staff_required
@@ -66,7 +68,7 @@ def _save(request: HttpRequest, organization: Organization, service: BusinessSer
         except ServiceError as error:
             apply_service_error(error, form, {})
         else:
-            return redirect("catalog:service_edit", service_id=saved.pk)
+            return redirect("catalog:service_detail", service_id=saved.pk)
     context = {"form": form, "organization": organization, "service": service, "can_edit": True}
     return render(request, "catalog/service_form.html", context, status=INVALID)
 
@@ -107,3 +109,27 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     form = BusinessServiceForm(organization=service.organization, service=service)
     context = {"form": form, "organization": service.organization, "service": service, "can_edit": can_edit}
     return render(request, "catalog/service_form.html", context)
+
+
+AVAILABILITY_DAYS = 30
+
+
+@staff_required
+def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
+    """The read page: what the service is, its objectives, open tickets, request templates and
+    availability over the last 30 days (the KPI code's own figure)."""
+    service = visible_service(request, service_id)
+    if refused := allow(request, "GET", "HEAD"):
+        return refused
+    user = current_user(request)
+    context = {
+        "service": service,
+        "organization": service.organization,
+        "can_edit": can_manage_services(user, service.organization_id),
+        "open_tickets": Ticket.objects.visible_to(user).filter(service=service).open().for_table().order_by("-created_at")[:50],
+        "templates": RequestTemplate.objects.visible_to(user).filter(service=service).order_by("name"),
+        "availability": service_availability(user, service, days=AVAILABILITY_DAYS),
+        "availability_days": AVAILABILITY_DAYS,
+        "components": supporting_items(service),
+    }
+    return render(request, "catalog/service_detail.html", context)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigie.accounts.models import User
+from vigie.catalog import demo as catalog_demo
 from vigie.knowledge import demo as knowledge_demo
 from vigie.notifications.dispatch import notifications_suppressed
 from vigie.servicedesk import satisfaction, services
@@ -364,6 +365,7 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
             levels = sla_demo.build_service_levels(world.provider, world.clients, world.categories, owners)
             world.service_levels = levels
             knowledge_demo.load(world.provider, world.clients)
+            catalog_demo.load(world, levels)
         openings = sorted(now - timedelta(days=rng.uniform(0, 182), hours=rng.uniform(0, 9)) for _ in range(tickets))
         for opened in openings:
             with transaction.atomic():

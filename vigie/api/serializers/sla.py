@@ -282,6 +282,15 @@ class BusinessServiceSerializer(_OrganizationOnCreateMixin, StrictFieldsMixin, s
     calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.none(), required=False, allow_null=True, help_text=_("Null: around the clock.")
     )
+    rto_minutes = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("Recovery time objective, in minutes; null: not set.")
+    )
+    rpo_minutes = serializers.IntegerField(
+        required=False, allow_null=True, help_text=_("Recovery point objective, in minutes; null: not set.")
+    )
+    sla_policy = serializers.PrimaryKeyRelatedField(
+        queryset=SlaPolicy.objects.none(), required=False, allow_null=True, help_text=_("An SLA policy of the same client.")
+    )
 
     class Meta:
         model = BusinessService
@@ -294,6 +303,9 @@ class BusinessServiceSerializer(_OrganizationOnCreateMixin, StrictFieldsMixin, s
             "criticality",
             "hourly_downtime_cost",
             "calendar",
+            "rto_minutes",
+            "rpo_minutes",
+            "sla_policy",
             "is_active",
             "created_at",
             "updated_at",
@@ -307,6 +319,11 @@ class BusinessServiceSerializer(_OrganizationOnCreateMixin, StrictFieldsMixin, s
         request = self.context.get("request")
         if request is not None:
             scope_queryset(self, "owner", users_visible_to(request.user).filter(Q(is_active=True)))
+            scope_queryset(
+                self,
+                "sla_policy",
+                SlaPolicy.objects.visible_to(request.user).filter(organization_id__in=readable_organization_ids(request.user)),
+            )
         calendar_field: Any = self.fields["calendar"]
         calendar_field.queryset = _readable_calendars(self)
 

@@ -104,8 +104,12 @@ def _escalation_summary(event: TicketEvent, summary: str, detail: str) -> tuple[
 
 
 def _event_summary(event: TicketEvent) -> tuple[str, str]:
+    from vigie.catalog.timeline import summary as catalog_summary
+
     data = event.data or {}
     kind = event.kind
+    if data.get("catalog") and (catalog := catalog_summary(event)) is not None:
+        return catalog
     if kind == EventKind.CREATED and data.get("imported"):
         return _("imported from %(file)s: ticket %(reference)s of the previous tool") % {
             "file": data["imported"],
