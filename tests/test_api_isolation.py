@@ -25,6 +25,8 @@ from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -65,6 +67,9 @@ TENANT_ROUTES = {
     "sla-policy": True,
     "business-service": True,
     "import": True,
+    # The CMDB of client A (a requester sees only the CIs they use).
+    "configuration-item": True,
+    "relation": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -118,6 +123,8 @@ class TenantA:
     calendar: BusinessCalendar
     policy: SlaPolicy
     service: BusinessService
+    item: ConfigurationItem
+    relation: Relation
 
 
 @pytest.fixture
@@ -154,7 +161,11 @@ def tenant_a(world: World) -> TenantA:
         filename="historique-martin.csv",
         csv_bytes="n,t,o\nANC-1,Four à pain en panne LOUTRE-5512,2024-01-02T08:00:00\n".encode(),
     )
+    item = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Four FOURNEAU-7781", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Hyperviseur", ci_class="server")
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on")
     secrets = [
+        "FOURNEAU-7781",
         ticket.reference,
         ticket.title,
         "ERREUR-7731",
@@ -184,6 +195,8 @@ def tenant_a(world: World) -> TenantA:
         policy=policy,
         service=service,
         ticket_import=history,
+        item=item,
+        relation=relation,
     )
 
 
@@ -202,6 +215,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},
         "import": {"pk": a.ticket_import.pk},
+        "configuration-item": {"pk": a.item.pk, "organization_slug": world.client_a.slug},
+        "relation": {"pk": a.relation.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -235,6 +250,8 @@ def _snapshot() -> dict[str, int]:
         EscalationRule,
         BusinessService,
         TicketImport,
+        ConfigurationItem,
+        Relation,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -317,6 +334,8 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "calendar-list": {"organization": world.client_a.pk, "name": "Intrusion", "is_24x7": True},
         "sla-policy-list": {"organization": world.client_a.pk, "name": "Intrusion", "calendar": tenant_a.calendar.pk},
         "business-service-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
+        "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -28,6 +28,8 @@ from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -122,6 +124,7 @@ class Objects:
     policy: SlaPolicy
     service: BusinessService
     ticket_import: TicketImport
+    cmdb: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -136,6 +139,8 @@ class Objects:
             SlaPolicy: self.policy,
             BusinessService: self.service,
             TicketImport: self.ticket_import,
+            ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
+            Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
         }
         return by_model.get(model)
 
@@ -184,7 +189,18 @@ def client_b_objects(world) -> Objects:
         policy=policy,
         service=service,
         ticket_import=history,
+        cmdb=cmdb_objects(world, world.client_b, service),
     )
+
+
+def cmdb_objects(world: Any, organization: Organization, service: BusinessService) -> dict[str, int]:
+    """A CI of ``organization`` with a relation, a service component and a redundancy group."""
+    item = cmdb_services.create_item(by=world.admin, organization=organization, name="Secret du cabinet SRV", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=organization, name="Hôte", ci_class="server")
+    group = cmdb_services.create_group(by=world.admin, organization=organization, name="Grappe", minimum_up=1)
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on", redundancy_group=group)
+    component = cmdb_services.add_component(by=world.admin, service=service, item=item)
+    return {"item_id": item.pk, "relation_id": relation.pk, "component_id": component.pk, "group_id": group.pk}
 
 
 def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
@@ -233,6 +249,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.policy.pk
         elif name == "service_id":
             kwargs[name] = 999999 if missing else objects.service.pk
+        elif name in objects.cmdb:
+            kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -317,6 +335,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "service_id": service.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
+        **cmdb_objects(world, world.client_a, service),
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
