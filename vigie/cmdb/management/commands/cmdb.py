@@ -50,8 +50,8 @@ class Command(BaseCommand):
         report = transfer.import_csv(by=actor, organization=organization, data=data, dry_run=options["dry_run"])
         for message in report.file_errors:
             self.stderr.write(message)
-        for error in report.line_errors:
-            self.stderr.write(_("line %(line)d: %(reasons)s") % {"line": error.line, "reasons": " ".join(error.messages)})
+        for line_error in report.line_errors:
+            self.stderr.write(_("line %(line)d: %(reasons)s") % {"line": line_error.line, "reasons": " ".join(line_error.messages)})
         if not report.ok:
             raise CommandError(_("Nothing was imported."))
         if report.dry_run:
