@@ -51,7 +51,9 @@ class Command(BaseCommand):
         for message in report.file_errors:
             self.stderr.write(message)
         for line_error in report.line_errors:
-            self.stderr.write(_("line %(line)d: %(reasons)s") % {"line": line_error.line, "reasons": " ".join(line_error.messages)})
+            self.stderr.write(
+                _("line %(line)d: %(reasons)s") % {"line": line_error.line, "reasons": " ".join(line_error.messages)}
+            )
         if not report.ok:
             raise CommandError(_("Nothing was imported."))
         if report.dry_run:
