@@ -27,6 +27,8 @@ from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate, ServiceRequest
 from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
@@ -76,6 +78,9 @@ TENANT_ROUTES = {
     "request-template": False,
     "catalog": False,
     "catalog-request": True,
+    # The CMDB of client A (a requester sees only the CIs they use).
+    "configuration-item": True,
+    "relation": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -133,6 +138,8 @@ class TenantA:
     template: RequestTemplate
     catalog_ticket: Ticket
     task: FulfilmentTask
+    item: ConfigurationItem
+    relation: Relation
 
 
 @pytest.fixture
@@ -193,7 +200,11 @@ def tenant_a(world: World) -> TenantA:
         clients=[world.client_a],
     )
     knowledge_services.set_status(article, ArticleStatus.PUBLISHED, by=world.admin)
+    item = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Four FOURNEAU-7781", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Hyperviseur", ci_class="server")
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on")
     secrets = [
+        "FOURNEAU-7781",
         ticket.reference,
         ticket.title,
         "ERREUR-7731",
@@ -231,6 +242,8 @@ def tenant_a(world: World) -> TenantA:
         template=template,
         catalog_ticket=catalog_ticket,
         task=catalog_ticket.catalog_request.tasks.get(),
+        item=item,
+        relation=relation,
     )
 
 
@@ -254,6 +267,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "request-template": {"pk": a.template.pk},
         "catalog": {"pk": a.template.pk},
         "catalog-request": {"reference": a.catalog_ticket.reference, "task_id": a.task.pk},
+        "configuration-item": {"pk": a.item.pk, "organization_slug": world.client_a.slug},
+        "relation": {"pk": a.relation.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -295,6 +310,8 @@ def _snapshot() -> dict[str, int]:
         RequestTemplate,
         ServiceRequest,
         FulfilmentTask,
+        ConfigurationItem,
+        Relation,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -388,6 +405,8 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         },
         "knowledge-category-list": {"name": "Intrusion"},
         "request-template-list": {"audience": "client", "organization": world.client_a.pk, "name": "Intrusion"},
+        "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
+        "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

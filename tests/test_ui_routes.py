@@ -30,6 +30,8 @@ from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate
 from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
 from vigie.notifications.models import InboundEmail
@@ -132,6 +134,7 @@ class Objects:
     template: RequestTemplate
     catalog_ticket: Ticket
     task: FulfilmentTask
+    cmdb: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -148,6 +151,8 @@ class Objects:
             TicketImport: self.ticket_import,
             Article: self.article,
             RequestTemplate: self.template,
+            ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
+            Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
         }
         return by_model.get(model)
 
@@ -201,6 +206,7 @@ def client_b_objects(world) -> Objects:
         service=service,
         ticket_import=history,
         article=knowledge_article(world, world.client_b),
+        cmdb=cmdb_objects(world, world.client_b, service),
     )
 
 
@@ -215,6 +221,16 @@ def knowledge_article(world: Any, organization: Organization) -> Article:
         clients=[organization],
     )
     return knowledge_services.set_status(article, ArticleStatus.PUBLISHED, by=world.admin)
+
+
+def cmdb_objects(world: Any, organization: Organization, service: BusinessService) -> dict[str, int]:
+    """A CI of ``organization`` with a relation, a service component and a redundancy group."""
+    item = cmdb_services.create_item(by=world.admin, organization=organization, name="Secret du cabinet SRV", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=organization, name="Hôte", ci_class="server")
+    group = cmdb_services.create_group(by=world.admin, organization=organization, name="Grappe", minimum_up=1)
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on", redundancy_group=group)
+    component = cmdb_services.add_component(by=world.admin, service=service, item=item)
+    return {"item_id": item.pk, "relation_id": relation.pk, "component_id": component.pk, "group_id": group.pk}
 
 
 def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
@@ -290,6 +306,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.service.pk
         elif name == "article_id":
             kwargs[name] = 999999 if missing else objects.article.pk
+        elif name in objects.cmdb:
+            kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -378,6 +396,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "article_id": knowledge_article(world, world.client_a).pk,  # one they read in the portal
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
+        **cmdb_objects(world, world.client_a, service),
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
