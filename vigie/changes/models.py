@@ -268,7 +268,12 @@ class Change(TimeStampedModel):
     backout_plan = models.TextField(_("back-out plan"), blank=True)
     test_plan = models.TextField(_("test plan"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -284,6 +289,9 @@ class Change(TimeStampedModel):
     )
     services = models.ManyToManyField(
         "catalog.BusinessService", verbose_name=_("affected services"), blank=True, related_name="changes"
+    )
+    configuration_items = models.ManyToManyField(
+        "cmdb.ConfigurationItem", verbose_name=_("affected configuration items"), blank=True, related_name="changes"
     )
     caused_incidents = models.ManyToManyField(
         "servicedesk.Ticket", verbose_name=_("incidents caused"), blank=True, related_name="caused_by_changes"
@@ -317,7 +325,12 @@ class Change(TimeStampedModel):
     review_notes = models.TextField(_("lessons learned"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = ChangeQuerySet.as_manager()
@@ -332,7 +345,9 @@ class Change(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(planned_start__isnull=True) | Q(planned_end__isnull=True) | Q(planned_end__gt=models.F("planned_start")),
+                condition=Q(planned_start__isnull=True)
+                | Q(planned_end__isnull=True)
+                | Q(planned_end__gt=models.F("planned_start")),
                 name="change_window_ends_after_start",
             )
         ]

@@ -35,8 +35,6 @@ def freezes_for(change: Change) -> list[FreezePeriod]:
 
 
 def _item_ids(change: Change) -> set[int]:
-    if not hasattr(change, "configuration_items"):
-        return set()
     return set(change.configuration_items.values_list("pk", flat=True))
 
 

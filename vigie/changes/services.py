@@ -69,9 +69,7 @@ def _refuse_unless_serving(by: User, organization_id: int) -> None:
 
 
 def _is_provider_staff(user: User) -> bool:
-    return Membership.objects.filter(
-        user=user, organization__kind=OrganizationKind.PROVIDER, role__in=PROVIDER_ROLES
-    ).exists()
+    return Membership.objects.filter(user=user, organization__kind=OrganizationKind.PROVIDER, role__in=PROVIDER_ROLES).exists()
 
 
 def _check(organization: Organization, values: dict[str, Any]) -> dict[str, Any]:
@@ -138,8 +136,7 @@ def _check(organization: Organization, values: dict[str, Any]) -> dict[str, Any]
 
 def _apply_relations(change: Change, cleaned: dict[str, Any]) -> None:
     change.services.set(cleaned["services"])
-    if hasattr(change, "configuration_items"):
-        change.configuration_items.set(cleaned["configuration_items"])
+    change.configuration_items.set(cleaned["configuration_items"])
 
 
 def create_change(
@@ -147,7 +144,7 @@ def create_change(
     by: User,
     organization: Organization,
     title: str,
-    type: str = ChangeType.NORMAL,  # noqa: A002 - the field's name
+    type: str = ChangeType.NORMAL,
     template: ChangeTemplate | None = None,
     requested_by: User | None = None,
     **values: Any,
@@ -196,7 +193,7 @@ def update_change(change: Change, *, by: User, **changes: Any) -> Change:
         raise ValidationError({"status": _("The request can no longer be edited once it is sent to approval.")})
     current: dict[str, Any] = {name: getattr(change, name) for name in EDITABLE_FIELDS if name not in _RELATIONS}
     current["services"] = list(change.services.all())
-    current["configuration_items"] = list(change.configuration_items.all()) if hasattr(change, "configuration_items") else []
+    current["configuration_items"] = list(change.configuration_items.all())
     values = {**current, **changes}
     if values["type"] != ChangeType.STANDARD and "template" not in changes:
         values["template"] = None
@@ -259,7 +256,7 @@ def assess_risk(change: Change, *, by: User, answers: Mapping[int, int]) -> Chan
     return change
 
 
-def _may_act(by: User, change: Change, actor: Actor) -> bool:
+def may_act(by: User, change: Change, actor: Actor) -> bool:
     if actor == Actor.WORKER:
         return permissions.can_work(by, change)
     manager = permissions.can_manage(by, change.organization_id) and permissions.serves(by, change.organization_id)
@@ -304,7 +301,7 @@ def transition(
     with transaction.atomic(), acting_as(by):
         change = Change.objects.select_for_update().select_related("organization").get(pk=change.pk)
         early_cancel = action == "cancel" and change.status in (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED)
-        if not (_may_act(by, change, Actor.WORKER if early_cancel else step.actor)):
+        if not (may_act(by, change, Actor.WORKER if early_cancel else step.actor)):
             raise PermissionDenied(_("You are not allowed to do this to the change."))
         if change.status not in step.sources:
             raise TransitionError(
