@@ -103,7 +103,7 @@ def _visible_ids(user: Any) -> frozenset[int]:
     return access_for(user).company_wide_client_ids
 
 
-def _configuration_ids(user: Any) -> frozenset[int]:
+def configuration_organization_ids(user: Any) -> frozenset[int]:
     """Templates and freeze periods: the provider's own (staff) and the visible clients'."""
     from vigie.tenancy.access import access_for
 
@@ -139,7 +139,7 @@ class ChangePolicy(TimeStampedModel):
 
 class ChangeTemplateQuerySet(models.QuerySet["ChangeTemplate"]):
     def visible_to(self, user: Any) -> ChangeTemplateQuerySet:
-        return self.filter(organization_id__in=_configuration_ids(user))
+        return self.filter(organization_id__in=configuration_organization_ids(user))
 
     def active(self) -> ChangeTemplateQuerySet:
         return self.filter(is_active=True)
@@ -447,7 +447,7 @@ class ChangeEvent(models.Model):
 
 class FreezePeriodQuerySet(models.QuerySet["FreezePeriod"]):
     def visible_to(self, user: Any) -> FreezePeriodQuerySet:
-        return self.filter(organization_id__in=_configuration_ids(user))
+        return self.filter(organization_id__in=configuration_organization_ids(user))
 
     def applying_to(self, organization_id: int) -> FreezePeriodQuerySet:
         """Provider-wide freezes and the client's own."""

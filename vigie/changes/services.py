@@ -414,3 +414,12 @@ def link_incidents(change: Change, *, by: User, add: Iterable[Ticket] = (), remo
 
 def approvals_of(change: Change) -> list[ChangeApproval]:
     return list(change.approvals.select_related("approver"))
+
+
+def delete_change(change: Change, *, by: User) -> None:
+    """A draft can be deleted by the staff serving its client; anything further is cancelled instead."""
+    _refuse_unless_serving(by, change.organization_id)
+    if change.status != ChangeStatus.DRAFT:
+        raise ValidationError({"status": _("Only a draft can be deleted; cancel the change instead.")})
+    with transaction.atomic(), acting_as(by):
+        change.delete()
