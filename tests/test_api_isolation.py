@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,8 @@ from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.changes import services as change_services
+from vigie.changes.models import Change, ChangeApproval, ChangeTemplate, FreezePeriod
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -65,6 +67,10 @@ TENANT_ROUTES = {
     "sla-policy": True,
     "business-service": True,
     "import": True,
+    # Changes of client A, and its own templates and freeze periods (its requesters see none).
+    "change": True,
+    "change-template": True,
+    "freeze-period": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -118,6 +124,9 @@ class TenantA:
     calendar: BusinessCalendar
     policy: SlaPolicy
     service: BusinessService
+    change: Change
+    template: ChangeTemplate
+    freeze: FreezePeriod
 
 
 @pytest.fixture
@@ -154,8 +163,21 @@ def tenant_a(world: World) -> TenantA:
         filename="historique-martin.csv",
         csv_bytes="n,t,o\nANC-1,Four à pain en panne LOUTRE-5512,2024-01-02T08:00:00\n".encode(),
     )
+    change = change_services.create_change(
+        by=world.tech_a, organization=world.client_a, title="Migration du four CROISSANT-7781", services=[service]
+    )
+    template = ChangeTemplate.objects.create(organization=world.client_a, name="Modèle MADELEINE-2290", implementation_plan="x")
+    freeze = FreezePeriod.objects.create(
+        organization=world.client_a,
+        name="Gel ECLAIR-6612",
+        starts_at=change.created_at,
+        ends_at=change.created_at + timedelta(days=1),
+    )
     secrets = [
         ticket.reference,
+        "CROISSANT-7781",
+        "MADELEINE-2290",
+        "ECLAIR-6612",
         ticket.title,
         "ERREUR-7731",
         "ZEBRE-4410",
@@ -184,6 +206,9 @@ def tenant_a(world: World) -> TenantA:
         policy=policy,
         service=service,
         ticket_import=history,
+        change=change,
+        template=template,
+        freeze=freeze,
     )
 
 
@@ -202,6 +227,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},
         "import": {"pk": a.ticket_import.pk},
+        "change": {"pk": a.change.pk},
+        "change-template": {"pk": a.template.pk},
+        "freeze-period": {"pk": a.freeze.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -235,6 +263,10 @@ def _snapshot() -> dict[str, int]:
         EscalationRule,
         BusinessService,
         TicketImport,
+        Change,
+        ChangeApproval,
+        ChangeTemplate,
+        FreezePeriod,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -317,6 +349,14 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "calendar-list": {"organization": world.client_a.pk, "name": "Intrusion", "is_24x7": True},
         "sla-policy-list": {"organization": world.client_a.pk, "name": "Intrusion", "calendar": tenant_a.calendar.pk},
         "business-service-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "change-list": {"organization": world.client_a.pk, "title": "Intrusion"},
+        "change-template-list": {"organization": world.client_a.pk, "name": "Intrusion", "implementation_plan": "x"},
+        "freeze-period-list": {
+            "organization": world.client_a.pk,
+            "name": "Intrusion",
+            "starts_at": "2031-01-01T00:00:00Z",
+            "ends_at": "2031-01-02T00:00:00Z",
+        },
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -28,6 +28,9 @@ from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.changes import feeds
+from vigie.changes import services as change_services
+from vigie.changes.models import Change, ChangeTemplate, FreezePeriod
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -59,12 +62,14 @@ STRICT_NAMESPACES = frozenset(
         "changes",
         "problems",
         "knowledge",
+        "client_changes",
+        "change_feed",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
 REVIEWED_MONTH = "2025-01"
 # Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
-TOKEN_NAMESPACES = frozenset({"satisfaction"})
+TOKEN_NAMESPACES = frozenset({"satisfaction", "change_feed"})
 
 # The staff interface: a 404 for every client user, whatever object the route names.
 STAFF_NAMESPACES = frozenset(
@@ -122,6 +127,9 @@ class Objects:
     policy: SlaPolicy
     service: BusinessService
     ticket_import: TicketImport
+    change: Change
+    freeze: FreezePeriod
+    template: ChangeTemplate
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -136,6 +144,9 @@ class Objects:
             SlaPolicy: self.policy,
             BusinessService: self.service,
             TicketImport: self.ticket_import,
+            Change: self.change,
+            FreezePeriod: self.freeze,
+            ChangeTemplate: self.template,
         }
         return by_model.get(model)
 
@@ -163,6 +174,7 @@ def client_b_objects(world) -> Objects:
         expires_at=now + timedelta(days=14),
     )
     calendar, policy, service = service_levels(world, world.client_b)
+    change, freeze = change_objects(world, world.client_b, world.tech_b)
     # A history import into client B, whose report names a rejected line of its file.
     history = import_tickets(
         by=world.admin,
@@ -184,7 +196,18 @@ def client_b_objects(world) -> Objects:
         policy=policy,
         service=service,
         ticket_import=history,
+        change=change,
+        freeze=freeze,
+        template=ChangeTemplate.objects.create(organization=world.client_b, name="Secret du cabinet", implementation_plan="x"),
     )
+
+
+def change_objects(world: Any, organization: Organization, by: User) -> tuple[Change, FreezePeriod]:
+    """A change and a freeze period of ``organization``."""
+    change = change_services.create_change(by=by, organization=organization, title="Secret du cabinet : migration")
+    now = timezone.now()
+    freeze = FreezePeriod.objects.create(organization=organization, name="Gel", starts_at=now, ends_at=now + timedelta(days=1))
+    return change, freeze
 
 
 def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
@@ -233,6 +256,14 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.policy.pk
         elif name == "service_id":
             kwargs[name] = 999999 if missing else objects.service.pk
+        elif name == "change_id":
+            kwargs[name] = 999999 if missing else objects.change.pk
+        elif name == "freeze_id":
+            kwargs[name] = 999999 if missing else objects.freeze.pk
+        elif name == "feed_token":
+            # A token signed by another installation for client B's technician; or for nobody.
+            forged = signing.dumps([objects.change.requested_by_id, "0"], salt="forged")
+            kwargs[name] = signing.dumps([999999, "0"], salt=feeds.SALT) if missing else forged
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -308,6 +339,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     own = services.open_ticket(by=user, organization=world.client_a, title="Le mien", uploads=[Upload("a.txt", b"a")])
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_a.support_email, subject="Refusé"))
     calendar, policy, service = service_levels(world, world.client_a)
+    change, freeze = change_objects(world, world.client_a, world.tech_a)
     values = {
         "reference": own.reference,
         "attachment_id": own.attachments.get().pk,
@@ -315,6 +347,8 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "calendar_id": calendar.pk,
         "policy_id": policy.pk,
         "service_id": service.pk,
+        "change_id": change.pk,
+        "freeze_id": freeze.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
     }
