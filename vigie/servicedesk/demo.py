@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigie.accounts.models import User
+from vigie.changes import demo as change_demo
 from vigie.notifications.dispatch import notifications_suppressed
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.models import Category, Channel, Level, SatisfactionSurvey, Ticket, TicketStatus, TicketType
@@ -369,6 +370,7 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
                 sla_demo.link_service(levels, ticket, extras, now)
         with transaction.atomic():
             answer_surveys(extras, now)
+            change_demo.load(world.provider, world.clients, list(dict.fromkeys(world.groups.values())), levels, now)
         # The clocks that ran out in the past escalate now, once, on the timeline only.
         from vigie.sla import clocks, escalations
 
