@@ -27,6 +27,8 @@ from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
 from vigie.changes import services as change_services
 from vigie.changes.models import Change, ChangeApproval, ChangeTemplate, FreezePeriod
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -71,6 +73,9 @@ TENANT_ROUTES = {
     "change": True,
     "change-template": True,
     "freeze-period": True,
+    # The CMDB of client A (a requester sees only the CIs they use).
+    "configuration-item": True,
+    "relation": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -127,6 +132,8 @@ class TenantA:
     change: Change
     template: ChangeTemplate
     freeze: FreezePeriod
+    item: ConfigurationItem
+    relation: Relation
 
 
 @pytest.fixture
@@ -173,7 +180,11 @@ def tenant_a(world: World) -> TenantA:
         starts_at=change.created_at,
         ends_at=change.created_at + timedelta(days=1),
     )
+    item = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Four FOURNEAU-7781", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Hyperviseur", ci_class="server")
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on")
     secrets = [
+        "FOURNEAU-7781",
         ticket.reference,
         "CROISSANT-7781",
         "MADELEINE-2290",
@@ -209,6 +220,8 @@ def tenant_a(world: World) -> TenantA:
         change=change,
         template=template,
         freeze=freeze,
+        item=item,
+        relation=relation,
     )
 
 
@@ -230,6 +243,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "change": {"pk": a.change.pk},
         "change-template": {"pk": a.template.pk},
         "freeze-period": {"pk": a.freeze.pk},
+        "configuration-item": {"pk": a.item.pk, "organization_slug": world.client_a.slug},
+        "relation": {"pk": a.relation.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -267,6 +282,8 @@ def _snapshot() -> dict[str, int]:
         ChangeApproval,
         ChangeTemplate,
         FreezePeriod,
+        ConfigurationItem,
+        Relation,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -357,6 +374,8 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
             "starts_at": "2031-01-01T00:00:00Z",
             "ends_at": "2031-01-02T00:00:00Z",
         },
+        "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
+        "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -31,6 +31,8 @@ from vigie.catalog.models import BusinessService
 from vigie.changes import feeds
 from vigie.changes import services as change_services
 from vigie.changes.models import Change, ChangeTemplate, FreezePeriod
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -130,6 +132,7 @@ class Objects:
     change: Change
     freeze: FreezePeriod
     template: ChangeTemplate
+    cmdb: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -147,6 +150,8 @@ class Objects:
             Change: self.change,
             FreezePeriod: self.freeze,
             ChangeTemplate: self.template,
+            ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
+            Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
         }
         return by_model.get(model)
 
@@ -199,6 +204,7 @@ def client_b_objects(world) -> Objects:
         change=change,
         freeze=freeze,
         template=ChangeTemplate.objects.create(organization=world.client_b, name="Secret du cabinet", implementation_plan="x"),
+        cmdb=cmdb_objects(world, world.client_b, service),
     )
 
 
@@ -208,6 +214,16 @@ def change_objects(world: Any, organization: Organization, by: User) -> tuple[Ch
     now = timezone.now()
     freeze = FreezePeriod.objects.create(organization=organization, name="Gel", starts_at=now, ends_at=now + timedelta(days=1))
     return change, freeze
+
+
+def cmdb_objects(world: Any, organization: Organization, service: BusinessService) -> dict[str, int]:
+    """A CI of ``organization`` with a relation, a service component and a redundancy group."""
+    item = cmdb_services.create_item(by=world.admin, organization=organization, name="Secret du cabinet SRV", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=organization, name="Hôte", ci_class="server")
+    group = cmdb_services.create_group(by=world.admin, organization=organization, name="Grappe", minimum_up=1)
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on", redundancy_group=group)
+    component = cmdb_services.add_component(by=world.admin, service=service, item=item)
+    return {"item_id": item.pk, "relation_id": relation.pk, "component_id": component.pk, "group_id": group.pk}
 
 
 def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
@@ -264,6 +280,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             # A token signed by another installation for client B's technician; or for nobody.
             forged = signing.dumps([objects.change.requested_by_id, "0"], salt="forged")
             kwargs[name] = signing.dumps([999999, "0"], salt=feeds.SALT) if missing else forged
+        elif name in objects.cmdb:
+            kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -351,6 +369,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "freeze_id": freeze.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
+        **cmdb_objects(world, world.client_a, service),
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from vigie.api.views.changes import ChangeTemplateViewSet, ChangeViewSet, FreezePeriodViewSet
+from vigie.api.views.cmdb import ConfigurationItemViewSet, RelationViewSet
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.kpis import KpiViewSet
@@ -48,3 +49,5 @@ router.register("imports", TicketImportViewSet, basename="import")
 router.register("changes", ChangeViewSet, basename="change")
 router.register("change-templates", ChangeTemplateViewSet, basename="change-template")
 router.register("freeze-periods", FreezePeriodViewSet, basename="freeze-period")
+router.register("configuration-items", ConfigurationItemViewSet, basename="configuration-item")
+router.register("relations", RelationViewSet, basename="relation")
