@@ -233,6 +233,10 @@ SPECTACULAR_SETTINGS = {
         "TicketTypeEnum": "vigie.servicedesk.models.TicketType",
         "ClockStateEnum": "vigie.sla.models.ClockState",
         "SurveyStateEnum": "vigie.api.serializers.satisfaction.STATE_CHOICES",
+        "ChangeTypeEnum": "vigie.changes.models.ChangeType",
+        "ApproverRoleEnum": "vigie.changes.models.ApproverRole",
+        "RoleEnum": "vigie.tenancy.models.Role",
+        "ReviewOutcomeEnum": "vigie.changes.models.ReviewOutcome",
     },
 }
 

@@ -37,7 +37,7 @@ def can_manage(user: Any, organization_id: int) -> bool:
     return access.is_superuser or organization_id in access.provider_ids | access.company_wide_client_ids
 
 
-def provider_of(user: Any = None) -> Organization | None:
+def provider_of() -> Organization | None:
     """The installation's provider (one per installation)."""
     return Organization.objects.providers().order_by("pk").first()
 
