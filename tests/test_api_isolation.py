@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +27,8 @@ from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate, ServiceRequest
 from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
+from vigie.changes import services as change_services
+from vigie.changes.models import Change, ChangeApproval, ChangeTemplate, FreezePeriod
 from vigie.cmdb import services as cmdb_services
 from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.core.models import AuditEntry
@@ -78,6 +80,10 @@ TENANT_ROUTES = {
     "request-template": False,
     "catalog": False,
     "catalog-request": True,
+    # Changes of client A, and its own templates and freeze periods (its requesters see none).
+    "change": True,
+    "change-template": True,
+    "freeze-period": True,
     # The CMDB of client A (a requester sees only the CIs they use).
     "configuration-item": True,
     "relation": True,
@@ -138,6 +144,9 @@ class TenantA:
     template: RequestTemplate
     catalog_ticket: Ticket
     task: FulfilmentTask
+    change: Change
+    change_template: ChangeTemplate
+    freeze: FreezePeriod
     item: ConfigurationItem
     relation: Relation
 
@@ -200,12 +209,27 @@ def tenant_a(world: World) -> TenantA:
         clients=[world.client_a],
     )
     knowledge_services.set_status(article, ArticleStatus.PUBLISHED, by=world.admin)
+    change = change_services.create_change(
+        by=world.tech_a, organization=world.client_a, title="Migration du four CROISSANT-7781", services=[service]
+    )
+    change_template = ChangeTemplate.objects.create(
+        organization=world.client_a, name="Modèle MADELEINE-2290", implementation_plan="x"
+    )
+    freeze = FreezePeriod.objects.create(
+        organization=world.client_a,
+        name="Gel ECLAIR-6612",
+        starts_at=change.created_at,
+        ends_at=change.created_at + timedelta(days=1),
+    )
     item = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Four FOURNEAU-7781", ci_class="server")
     other = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Hyperviseur", ci_class="server")
     relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on")
     secrets = [
         "FOURNEAU-7781",
         ticket.reference,
+        "CROISSANT-7781",
+        "MADELEINE-2290",
+        "ECLAIR-6612",
         ticket.title,
         "ERREUR-7731",
         "ZEBRE-4410",
@@ -242,6 +266,9 @@ def tenant_a(world: World) -> TenantA:
         template=template,
         catalog_ticket=catalog_ticket,
         task=catalog_ticket.catalog_request.tasks.get(),
+        change=change,
+        change_template=change_template,
+        freeze=freeze,
         item=item,
         relation=relation,
     )
@@ -267,6 +294,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "request-template": {"pk": a.template.pk},
         "catalog": {"pk": a.template.pk},
         "catalog-request": {"reference": a.catalog_ticket.reference, "task_id": a.task.pk},
+        "change": {"pk": a.change.pk},
+        "change-template": {"pk": a.change_template.pk},
+        "freeze-period": {"pk": a.freeze.pk},
         "configuration-item": {"pk": a.item.pk, "organization_slug": world.client_a.slug},
         "relation": {"pk": a.relation.pk},
         "group": {"pk": world.group_a.pk},
@@ -310,6 +340,10 @@ def _snapshot() -> dict[str, int]:
         RequestTemplate,
         ServiceRequest,
         FulfilmentTask,
+        Change,
+        ChangeApproval,
+        ChangeTemplate,
+        FreezePeriod,
         ConfigurationItem,
         Relation,
     ]
@@ -405,6 +439,14 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         },
         "knowledge-category-list": {"name": "Intrusion"},
         "request-template-list": {"audience": "client", "organization": world.client_a.pk, "name": "Intrusion"},
+        "change-list": {"organization": world.client_a.pk, "title": "Intrusion"},
+        "change-template-list": {"organization": world.client_a.pk, "name": "Intrusion", "implementation_plan": "x"},
+        "freeze-period-list": {
+            "organization": world.client_a.pk,
+            "name": "Intrusion",
+            "starts_at": "2031-01-01T00:00:00Z",
+            "ends_at": "2031-01-02T00:00:00Z",
+        },
         "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
     }

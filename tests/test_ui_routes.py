@@ -30,6 +30,9 @@ from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService, FulfilmentTask, RequestTemplate
 from vigie.catalog.template_services import FieldSpec, TaskSpec, create_template
+from vigie.changes import feeds
+from vigie.changes import services as change_services
+from vigie.changes.models import Change, ChangeTemplate, FreezePeriod
 from vigie.cmdb import services as cmdb_services
 from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.knowledge import services as knowledge_services
@@ -67,12 +70,14 @@ STRICT_NAMESPACES = frozenset(
         "knowledge",
         "client_knowledge",
         "client_catalog",
+        "client_changes",
+        "change_feed",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
 REVIEWED_MONTH = "2025-01"
 # Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
-TOKEN_NAMESPACES = frozenset({"satisfaction"})
+TOKEN_NAMESPACES = frozenset({"satisfaction", "change_feed"})
 
 # The staff interface: a 404 for every client user, whatever object the route names.
 STAFF_NAMESPACES = frozenset(
@@ -134,6 +139,9 @@ class Objects:
     template: RequestTemplate
     catalog_ticket: Ticket
     task: FulfilmentTask
+    change: Change
+    freeze: FreezePeriod
+    change_template: ChangeTemplate
     cmdb: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
@@ -151,6 +159,9 @@ class Objects:
             TicketImport: self.ticket_import,
             Article: self.article,
             RequestTemplate: self.template,
+            Change: self.change,
+            FreezePeriod: self.freeze,
+            ChangeTemplate: self.change_template,
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
         }
@@ -180,6 +191,7 @@ def client_b_objects(world) -> Objects:
         expires_at=now + timedelta(days=14),
     )
     calendar, policy, service = service_levels(world, world.client_b)
+    change, freeze = change_objects(world, world.client_b, world.tech_b)
     # A history import into client B, whose report names a rejected line of its file.
     history = import_tickets(
         by=world.admin,
@@ -206,6 +218,11 @@ def client_b_objects(world) -> Objects:
         service=service,
         ticket_import=history,
         article=knowledge_article(world, world.client_b),
+        change=change,
+        freeze=freeze,
+        change_template=ChangeTemplate.objects.create(
+            organization=world.client_b, name="Secret du cabinet", implementation_plan="x"
+        ),
         cmdb=cmdb_objects(world, world.client_b, service),
     )
 
@@ -221,6 +238,14 @@ def knowledge_article(world: Any, organization: Organization) -> Article:
         clients=[organization],
     )
     return knowledge_services.set_status(article, ArticleStatus.PUBLISHED, by=world.admin)
+
+
+def change_objects(world: Any, organization: Organization, by: User) -> tuple[Change, FreezePeriod]:
+    """A change and a freeze period of ``organization``."""
+    change = change_services.create_change(by=by, organization=organization, title="Secret du cabinet : migration")
+    now = timezone.now()
+    freeze = FreezePeriod.objects.create(organization=organization, name="Gel", starts_at=now, ends_at=now + timedelta(days=1))
+    return change, freeze
 
 
 def cmdb_objects(world: Any, organization: Organization, service: BusinessService) -> dict[str, int]:
@@ -306,6 +331,14 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.service.pk
         elif name == "article_id":
             kwargs[name] = 999999 if missing else objects.article.pk
+        elif name == "change_id":
+            kwargs[name] = 999999 if missing else objects.change.pk
+        elif name == "freeze_id":
+            kwargs[name] = 999999 if missing else objects.freeze.pk
+        elif name == "feed_token":
+            # A token signed by another installation for client B's technician; or for nobody.
+            forged = signing.dumps([objects.change.requested_by_id, "0"], salt="forged")
+            kwargs[name] = signing.dumps([999999, "0"], salt=feeds.SALT) if missing else forged
         elif name in objects.cmdb:
             kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "pk":
@@ -384,6 +417,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_a.support_email, subject="Refusé"))
     calendar, policy, service = service_levels(world, world.client_a)
     template, catalog_ticket, task = catalog_request(world, world.client_a, user, world.group_a)
+    change, freeze = change_objects(world, world.client_a, world.tech_a)
     values = {
         "template_id": template.pk,
         "task_id": task.pk,
@@ -394,6 +428,8 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "policy_id": policy.pk,
         "service_id": service.pk,
         "article_id": knowledge_article(world, world.client_a).pk,  # one they read in the portal
+        "change_id": change.pk,
+        "freeze_id": freeze.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),

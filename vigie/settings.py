@@ -236,6 +236,10 @@ SPECTACULAR_SETTINGS = {
         "ArticleStatusEnum": "vigie.knowledge.models.ArticleStatus",
         "RequestFieldKindEnum": "vigie.catalog.models.FieldKind",
         "ApprovalRuleEnum": "vigie.catalog.models.ApprovalRule",
+        "ChangeTypeEnum": "vigie.changes.models.ChangeType",
+        "ApproverRoleEnum": "vigie.changes.models.ApproverRole",
+        "RoleEnum": "vigie.tenancy.models.Role",
+        "ReviewOutcomeEnum": "vigie.changes.models.ReviewOutcome",
     },
 }
 

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from vigie.api.views.catalog import CatalogRequestViewSet, CatalogViewSet, RequestTemplateViewSet
+from vigie.api.views.changes import ChangeTemplateViewSet, ChangeViewSet, FreezePeriodViewSet
 from vigie.api.views.cmdb import ConfigurationItemViewSet, RelationViewSet
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.imports import TicketImportViewSet
@@ -52,5 +53,8 @@ router.register("knowledge-categories", KnowledgeCategoryViewSet, basename="know
 router.register("request-templates", RequestTemplateViewSet, basename="request-template")
 router.register("catalog", CatalogViewSet, basename="catalog")
 router.register("catalog-requests", CatalogRequestViewSet, basename="catalog-request")
+router.register("changes", ChangeViewSet, basename="change")
+router.register("change-templates", ChangeTemplateViewSet, basename="change-template")
+router.register("freeze-periods", FreezePeriodViewSet, basename="freeze-period")
 router.register("configuration-items", ConfigurationItemViewSet, basename="configuration-item")
 router.register("relations", RelationViewSet, basename="relation")

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from vigie.accounts.models import User
 from vigie.catalog import demo as catalog_demo
+from vigie.changes import demo as change_demo
 from vigie.knowledge import demo as knowledge_demo
 from vigie.notifications.dispatch import notifications_suppressed
 from vigie.servicedesk import satisfaction, services
@@ -373,6 +374,7 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
                 sla_demo.link_service(levels, ticket, extras, now)
         with transaction.atomic():
             answer_surveys(extras, now)
+            change_demo.load(world.provider, world.clients, list(dict.fromkeys(world.groups.values())), levels, now)
         # The clocks that ran out in the past escalate now, once, on the timeline only.
         from vigie.sla import clocks, escalations
 
