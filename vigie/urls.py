@@ -20,6 +20,7 @@ urlpatterns = [
     path("desk/knowledge/", include("vigie.knowledge.urls")),
     path("desk/", include("vigie.servicedesk.urls")),
     path("portal/reports/", include("vigie.reports.portal_urls")),
+    path("portal/contracts/", include("vigie.contracts.portal_urls")),
     path("portal/", include("vigie.servicedesk.portal_urls")),
     path("reports/", include("vigie.reports.urls")),
     path("survey/", include("vigie.servicedesk.satisfaction_urls")),
