@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -25,6 +25,8 @@ from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.contracts import services as contract_services
+from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -65,6 +67,10 @@ TENANT_ROUTES = {
     "sla-policy": True,
     "business-service": True,
     "import": True,
+    # Suppliers, contracts and licences of client A: its manager and IT contact read them, not its requesters.
+    "supplier": True,
+    "contract": True,
+    "licence": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -118,6 +124,9 @@ class TenantA:
     calendar: BusinessCalendar
     policy: SlaPolicy
     service: BusinessService
+    supplier: Supplier
+    contract: Contract
+    licence: Licence
 
 
 @pytest.fixture
@@ -147,6 +156,22 @@ def tenant_a(world: World) -> TenantA:
         escalations=[EscalationSpec()],
     )
     service = catalog_services.create_service(by=world.admin, organization=world.client_a, name="Caisse BRIOCHE-3317")
+    supplier = contract_services.create_supplier(by=world.admin, organization=world.client_a, name="Fournisseur GRIOTTE-4411")
+    contract = contract_services.create_contract(
+        by=world.admin,
+        organization=world.client_a,
+        supplier=supplier,
+        title="Hébergement MIRABELLE-7712",
+        start_date=date(2025, 1, 1),
+        end_date=date(2027, 1, 1),
+    )
+    licence = contract_services.create_licence(
+        by=world.admin,
+        organization=world.client_a,
+        software="Logiciel QUETSCHE-9921",
+        seats_purchased=3,
+        key="CLE-SECRETE-5566",
+    )
     history = import_tickets(
         by=world.admin,
         organization=world.client_a,
@@ -174,6 +199,10 @@ def tenant_a(world: World) -> TenantA:
         "FOURNIL-5521",
         "PETRIN-8830",
         "BRIOCHE-3317",
+        "GRIOTTE-4411",
+        "MIRABELLE-7712",
+        "QUETSCHE-9921",
+        "CLE-SECRETE-5566",
     ]
     return TenantA(
         ticket=ticket,
@@ -184,6 +213,9 @@ def tenant_a(world: World) -> TenantA:
         policy=policy,
         service=service,
         ticket_import=history,
+        supplier=supplier,
+        contract=contract,
+        licence=licence,
     )
 
 
@@ -202,6 +234,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},
         "import": {"pk": a.ticket_import.pk},
+        "supplier": {"pk": a.supplier.pk},
+        "contract": {"pk": a.contract.pk},
+        "licence": {"pk": a.licence.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -235,6 +270,10 @@ def _snapshot() -> dict[str, int]:
         EscalationRule,
         BusinessService,
         TicketImport,
+        Supplier,
+        Contract,
+        Licence,
+        LicenceKeyReveal,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -317,6 +356,14 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "calendar-list": {"organization": world.client_a.pk, "name": "Intrusion", "is_24x7": True},
         "sla-policy-list": {"organization": world.client_a.pk, "name": "Intrusion", "calendar": tenant_a.calendar.pk},
         "business-service-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "supplier-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "contract-list": {
+            "organization": world.client_a.pk,
+            "supplier": tenant_a.supplier.pk,
+            "title": "Intrusion",
+            "start_date": "2025-01-01",
+        },
+        "licence-list": {"organization": world.client_a.pk, "software": "Intrusion", "seats_purchased": 1},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -33,9 +33,7 @@ def use_keys(settings: Any, current: str, old: list[str] | None = None) -> None:
 
 
 def licence_with_key(world: World, key: str = SECRET) -> Licence:
-    return services.create_licence(
-        by=world.admin, organization=world.client_a, software="Office", seats_purchased=5, key=key
-    )
+    return services.create_licence(by=world.admin, organization=world.client_a, software="Office", seats_purchased=5, key=key)
 
 
 def test_the_column_holds_no_plain_text(world: World, settings: Any) -> None:

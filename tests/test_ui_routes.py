@@ -28,6 +28,8 @@ from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.contracts import services as contract_services
+from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.notifications.models import InboundEmail
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
@@ -54,6 +56,7 @@ STRICT_NAMESPACES = frozenset(
         "catalog",
         "reports",
         "client_reports",
+        "client_contracts",
         "cmdb",
         "contracts",
         "changes",
@@ -122,6 +125,9 @@ class Objects:
     policy: SlaPolicy
     service: BusinessService
     ticket_import: TicketImport
+    supplier: Supplier
+    contract: Contract
+    licence: Licence
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -136,6 +142,9 @@ class Objects:
             SlaPolicy: self.policy,
             BusinessService: self.service,
             TicketImport: self.ticket_import,
+            Supplier: self.supplier,
+            Contract: self.contract,
+            Licence: self.licence,
         }
         return by_model.get(model)
 
@@ -163,6 +172,7 @@ def client_b_objects(world) -> Objects:
         expires_at=now + timedelta(days=14),
     )
     calendar, policy, service = service_levels(world, world.client_b)
+    supplier, contract, licence = contract_records(world, world.client_b)
     # A history import into client B, whose report names a rejected line of its file.
     history = import_tickets(
         by=world.admin,
@@ -184,7 +194,27 @@ def client_b_objects(world) -> Objects:
         policy=policy,
         service=service,
         ticket_import=history,
+        supplier=supplier,
+        contract=contract,
+        licence=licence,
     )
+
+
+def contract_records(world: Any, organization: Organization) -> tuple[Supplier, Contract, Licence]:
+    """A supplier, a contract and a licence (with a key) of ``organization``."""
+    supplier = contract_services.create_supplier(by=world.admin, organization=organization, name="Opérateur")
+    contract = contract_services.create_contract(
+        by=world.admin,
+        organization=organization,
+        supplier=supplier,
+        title="Secret du cabinet : fibre",
+        start_date=timezone.localdate(),
+        end_date=timezone.localdate() + timedelta(days=365),
+    )
+    licence = contract_services.create_licence(
+        by=world.admin, organization=organization, software="Logiciel", seats_purchased=2, key="confidentiel-cle"
+    )
+    return supplier, contract, licence
 
 
 def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
@@ -233,6 +263,12 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.policy.pk
         elif name == "service_id":
             kwargs[name] = 999999 if missing else objects.service.pk
+        elif name == "supplier_id":
+            kwargs[name] = 999999 if missing else objects.supplier.pk
+        elif name == "contract_id":
+            kwargs[name] = 999999 if missing else objects.contract.pk
+        elif name == "licence_id":
+            kwargs[name] = 999999 if missing else objects.licence.pk
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -308,6 +344,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     own = services.open_ticket(by=user, organization=world.client_a, title="Le mien", uploads=[Upload("a.txt", b"a")])
     process_message(make_mail(sender="x@ailleurs.test", to=world.client_a.support_email, subject="Refusé"))
     calendar, policy, service = service_levels(world, world.client_a)
+    supplier, contract, licence = contract_records(world, world.client_a)
     values = {
         "reference": own.reference,
         "attachment_id": own.attachments.get().pk,
@@ -315,6 +352,9 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "calendar_id": calendar.pk,
         "policy_id": policy.pk,
         "service_id": service.pk,
+        "supplier_id": supplier.pk,
+        "contract_id": contract.pk,
+        "licence_id": licence.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
     }

@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from vigie.api.views.common import REFERENCE_REGEX
+from vigie.api.views.contracts import ContractViewSet, LicenceViewSet, SupplierViewSet
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.kpis import KpiViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
@@ -44,3 +45,6 @@ router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("services", BusinessServiceViewSet, basename="business-service")
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("imports", TicketImportViewSet, basename="import")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("licences", LicenceViewSet, basename="licence")
