@@ -1,0 +1,1 @@
+"""Configuration management in the staff interface (``/desk/cmdb/``)."""
