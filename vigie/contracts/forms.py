@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigie.accounts.models import User
 from vigie.catalog.models import BusinessService
+from vigie.cmdb.models import ConfigurationItem
 from vigie.contracts.models import (
     Contract,
     ContractKind,
@@ -82,6 +83,9 @@ class ContractForm(VigieForm):
     services = forms.ModelMultipleChoiceField(
         label=_("Covered business services"), queryset=BusinessService.objects.none(), required=False
     )
+    configuration_items = forms.ModelMultipleChoiceField(
+        label=_("Covered configuration items"), queryset=ConfigurationItem.objects.none(), required=False
+    )
     support_calendar = CalendarChoiceField(
         label=_("Support hours"), queryset=BusinessCalendar.objects.none(), required=False, empty_label=_("Not stated")
     )
@@ -98,7 +102,8 @@ class ContractForm(VigieForm):
 
     def __init__(self, *args: Any, organization: Organization, contract: Contract | None = None, **kwargs: Any) -> None:
         if contract is not None:
-            initial = _initial(contract, [n for n in self.base_fields if n not in ("services",)])
+            initial = _initial(contract, [n for n in self.base_fields if n not in ("services", "configuration_items")])
+            initial["configuration_items"] = list(contract.configuration_items.values_list("pk", flat=True))
             initial["supplier"] = contract.supplier_id
             initial["support_calendar"] = contract.support_calendar_id
             initial["services"] = list(contract.services.values_list("pk", flat=True))
@@ -110,6 +115,8 @@ class ContractForm(VigieForm):
         services.queryset = BusinessService.objects.filter(organization=organization).order_by("name")
         calendar: Any = self.fields["support_calendar"]
         calendar.queryset = calendars_for(organization)
+        items: Any = self.fields["configuration_items"]
+        items.queryset = ConfigurationItem.objects.filter(organization=organization).order_by("name")
 
 
 class LicenceForm(VigieForm):
@@ -131,6 +138,12 @@ class LicenceForm(VigieForm):
         required=False,
         help_text=_("Each user holds one seat. More seats than purchased is saved, and flagged."),
     )
+    configuration_items = forms.ModelMultipleChoiceField(
+        label=_("Assigned configuration items"),
+        queryset=ConfigurationItem.objects.none(),
+        required=False,
+        help_text=_("Devices the licence is installed on; each holds one seat."),
+    )
     key = forms.CharField(
         label=_("Licence key"),
         required=False,
@@ -147,6 +160,7 @@ class LicenceForm(VigieForm):
                 supplier=licence.supplier_id,
                 contract=licence.contract_id,
                 users=list(licence.users.values_list("pk", flat=True)),
+                configuration_items=list(licence.configuration_items.values_list("pk", flat=True)),
             )
             kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
@@ -154,6 +168,8 @@ class LicenceForm(VigieForm):
         supplier.queryset = Supplier.objects.filter(organization=organization).order_by("name")
         contract: Any = self.fields["contract"]
         contract.queryset = Contract.objects.filter(organization=organization).order_by("title")
+        items: Any = self.fields["configuration_items"]
+        items.queryset = ConfigurationItem.objects.filter(organization=organization).order_by("name")
         users: Any = self.fields["users"]
         users.queryset = (
             User.objects.filter(is_active=True, memberships__organization=organization)
@@ -167,6 +183,7 @@ class LicenceForm(VigieForm):
         key = values.pop("key") or ""
         remove = values.pop("remove_key")
         values["users"] = list(values["users"])
+        values["configuration_items"] = list(values["configuration_items"])
         if remove:
             values["key"] = ""
         elif key or creating:

@@ -13,7 +13,7 @@ Dates are calendar dates (no time of day). Derived values:
   for a one-off cost;
 - ``Contract.status_on(day)``: terminated, expired, expiring (the next deadline within
   ``EXPIRING_DAYS``) or active;
-- ``Licence.seats_used``: the users and configuration items the licence is assigned to.
+- ``Licence.seats_used``: the users and configuration items the licence is assigned to (one seat each).
 """
 
 from __future__ import annotations
@@ -170,6 +170,9 @@ class Contract(TimeStampedModel):
     services = models.ManyToManyField(
         "catalog.BusinessService", verbose_name=_("covered business services"), blank=True, related_name="contracts"
     )
+    configuration_items = models.ManyToManyField(
+        "cmdb.ConfigurationItem", verbose_name=_("covered configuration items"), blank=True, related_name="contracts"
+    )
     support_calendar = models.ForeignKey(
         "sla.BusinessCalendar",
         verbose_name=_("support hours"),
@@ -265,7 +268,9 @@ class ContractReminder(models.Model):
 
 class LicenceQuerySet(_ClientOwnedQuerySet):
     def with_usage(self) -> LicenceQuerySet:
-        return self.annotate(used=models.Count("assignments", distinct=True))  # type: ignore[no-any-return]
+        return self.annotate(  # type: ignore[no-any-return]
+            used=models.Count("assignments", distinct=True) + models.Count("configuration_items", distinct=True)
+        )
 
     def expiring_within(self, today: date, days: int) -> LicenceQuerySet:
         return self.filter(expiry_date__gte=today, expiry_date__lte=today + timedelta(days=days))  # type: ignore[no-any-return]
@@ -296,6 +301,13 @@ class Licence(TimeStampedModel):
         blank=True,
         related_name="licences",
     )
+    configuration_items = models.ManyToManyField(
+        "cmdb.ConfigurationItem",
+        verbose_name=_("assigned configuration items"),
+        blank=True,
+        related_name="licences",
+        help_text=_("Devices (or servers) the licence is installed on; each holds one seat."),
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     objects = LicenceQuerySet.as_manager()
@@ -311,7 +323,9 @@ class Licence(TimeStampedModel):
     @property
     def seats_used(self) -> int:
         used = getattr(self, "used", None)
-        return int(used) if used is not None else self.assignments.count()
+        if used is not None:
+            return int(used)
+        return self.assignments.count() + self.configuration_items.count()
 
     @property
     def seats_available(self) -> int | None:

@@ -47,6 +47,7 @@ CONTRACT_FIELDS = frozenset(
         "currency",
         "cost_period",
         "services",
+        "configuration_items",
         "support_calendar",
         "support_terms",
         "terminated_on",
@@ -54,7 +55,18 @@ CONTRACT_FIELDS = frozenset(
     }
 )
 LICENCE_FIELDS = frozenset(
-    {"software", "supplier", "contract", "kind", "seats_purchased", "expiry_date", "key", "users", "notes"}
+    {
+        "software",
+        "supplier",
+        "contract",
+        "kind",
+        "seats_purchased",
+        "expiry_date",
+        "key",
+        "users",
+        "configuration_items",
+        "notes",
+    }
 )
 
 
@@ -122,10 +134,12 @@ def delete_supplier(supplier: Supplier, *, by: User) -> None:
 
 def _write_contract(contract: Contract, cleaned: dict[str, Any]) -> Contract:
     services = cleaned.pop("services")
+    items = cleaned.pop("configuration_items")
     for name, value in cleaned.items():
         setattr(contract, name, value)
     contract.save()
     contract.services.set(services)
+    contract.configuration_items.set(items)
     return contract
 
 
@@ -142,7 +156,8 @@ def create_contract(*, by: User, organization: Organization, **fields: Any) -> C
 
 def update_contract(contract: Contract, *, by: User, **changes: Any) -> Contract:
     _refuse_unless_manager(by, contract.organization_id)
-    values = _changes(contract, changes, CONTRACT_FIELDS, {"services": list(contract.services.all())})
+    many = {"services": list(contract.services.all()), "configuration_items": list(contract.configuration_items.all())}
+    values = _changes(contract, changes, CONTRACT_FIELDS, many)
     cleaned = validation.check_contract(contract.organization, values)
     with transaction.atomic(), acting_as(by):
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
@@ -204,11 +219,13 @@ def roll_tacit_renewals(today: date | None = None, *, by: User | None = None) ->
 
 def _write_licence(licence: Licence, cleaned: dict[str, Any], key: str | None) -> Licence:
     users: list[User] = cleaned.pop("users")
+    items = cleaned.pop("configuration_items")
     for name, value in cleaned.items():
         setattr(licence, name, value)
     if key is not None:
         licence.key = key.strip()
     licence.save()
+    licence.configuration_items.set(items)
     kept = set(licence.assignments.filter(user__in=users).values_list("user_id", flat=True))
     licence.assignments.exclude(user__in=users).delete()
     LicenceAssignment.objects.bulk_create(
@@ -241,7 +258,8 @@ def update_licence(licence: Licence, *, by: User, **changes: Any) -> Licence:
     """``key`` absent or None keeps the stored key; an empty text removes it."""
     _refuse_unless_manager(by, licence.organization_id)
     key = _key(changes)
-    values = _changes(licence, changes, LICENCE_FIELDS - {"key"}, {"users": list(licence.users.all())})
+    many = {"users": list(licence.users.all()), "configuration_items": list(licence.configuration_items.all())}
+    values = _changes(licence, changes, LICENCE_FIELDS - {"key"}, many)
     cleaned = validation.check_licence(licence.organization, values)
     with transaction.atomic(), acting_as(by):
         locked = Licence.objects.select_for_update().get(pk=licence.pk)

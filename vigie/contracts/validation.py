@@ -91,6 +91,13 @@ def _same_client(obj: Any, organization: Organization, name: str, errors: Errors
         errors.add(name, _("This %(thing)s belongs to another client.") % {"thing": label})
 
 
+def _items(values: dict[str, Any], organization: Organization, errors: Errors) -> list[Any]:
+    items = list(values.get("configuration_items") or [])
+    if any(item.organization_id != organization.pk for item in items):
+        errors.add("configuration_items", _("Choose configuration items of %(client)s.") % {"client": organization.name})
+    return items
+
+
 def check_supplier(organization: Organization, values: dict[str, Any], *, exclude_pk: int | None) -> dict[str, Any]:
     errors = Errors()
     try:
@@ -204,6 +211,7 @@ def check_contract(organization: Organization, values: dict[str, Any]) -> dict[s
     if any(service.organization_id != organization.pk for service in services):
         errors.add("services", _("Choose business services of %(client)s.") % {"client": organization.name})
     cleaned["services"] = services
+    cleaned["configuration_items"] = _items(values, organization, errors)
     errors.raise_any()
     return cleaned
 
@@ -251,5 +259,6 @@ def check_licence(organization: Organization, values: dict[str, Any]) -> dict[st
             % {"client": organization.name, "names": ", ".join(str(user) for user in strangers)},
         )
     cleaned["users"] = users
+    cleaned["configuration_items"] = _items(values, organization, errors)
     errors.raise_any()
     return cleaned

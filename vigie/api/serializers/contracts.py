@@ -13,6 +13,7 @@ from rest_framework import serializers
 from vigie.accounts.models import User
 from vigie.api.base import StrictFieldsMixin, acting_user, scope_queryset
 from vigie.catalog.models import BusinessService
+from vigie.cmdb.models import ConfigurationItem
 from vigie.contracts import services
 from vigie.contracts.models import Contract, ContractStatus, Licence, Supplier
 from vigie.contracts.permissions import readable_client_ids
@@ -84,6 +85,9 @@ class ContractSerializer(_ClientObjectMixin, StrictFieldsMixin, serializers.Mode
     services = serializers.PrimaryKeyRelatedField(
         queryset=BusinessService.objects.none(), many=True, required=False, help_text=_("Given, it replaces the list.")
     )
+    configuration_items = serializers.PrimaryKeyRelatedField(
+        queryset=ConfigurationItem.objects.none(), many=True, required=False, help_text=_("Given, it replaces the list.")
+    )
     support_calendar = serializers.PrimaryKeyRelatedField(
         queryset=BusinessCalendar.objects.none(), required=False, allow_null=True, help_text=_("Support hours.")
     )
@@ -111,6 +115,7 @@ class ContractSerializer(_ClientObjectMixin, StrictFieldsMixin, serializers.Mode
             "cost_period",
             "yearly_cost",
             "services",
+            "configuration_items",
             "support_calendar",
             "support_terms",
             "terminated_on",
@@ -125,7 +130,13 @@ class ContractSerializer(_ClientObjectMixin, StrictFieldsMixin, serializers.Mode
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._scope({"supplier": Supplier.objects.all(), "services": BusinessService.objects.all()})
+        self._scope(
+            {
+                "supplier": Supplier.objects.all(),
+                "services": BusinessService.objects.all(),
+                "configuration_items": ConfigurationItem.objects.all(),
+            }
+        )
         user = _request_user(self)
         calendars = BusinessCalendar.objects.visible_to(user) if user is not None else BusinessCalendar.objects.none()
         scope_queryset(self, "support_calendar", calendars)
@@ -146,6 +157,12 @@ class LicenceSerializer(_ClientObjectMixin, StrictFieldsMixin, serializers.Model
         many=True,
         required=False,
         help_text=_("Users of the client holding a seat; given, it replaces the list."),
+    )
+    configuration_items = serializers.PrimaryKeyRelatedField(
+        queryset=ConfigurationItem.objects.none(),
+        many=True,
+        required=False,
+        help_text=_("Configuration items holding a seat; given, it replaces the list."),
     )
     key = serializers.CharField(
         write_only=True,
@@ -176,6 +193,7 @@ class LicenceSerializer(_ClientObjectMixin, StrictFieldsMixin, serializers.Model
             "key",
             "has_key",
             "users",
+            "configuration_items",
             "notes",
             "created_at",
             "updated_at",
@@ -185,7 +203,13 @@ class LicenceSerializer(_ClientObjectMixin, StrictFieldsMixin, serializers.Model
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._scope({"supplier": Supplier.objects.all(), "contract": Contract.objects.all()})
+        self._scope(
+            {
+                "supplier": Supplier.objects.all(),
+                "contract": Contract.objects.all(),
+                "configuration_items": ConfigurationItem.objects.all(),
+            }
+        )
         from vigie.tenancy.access import users_visible_to
 
         user = _request_user(self)

@@ -73,6 +73,7 @@ def _save(request: HttpRequest, organization: Organization, contract: Contract |
         user = current_user(request)
         values = dict(form.cleaned_data)
         values["services"] = list(values["services"])
+        values["configuration_items"] = list(values["configuration_items"])
         try:
             if contract is None:
                 saved = services.create_contract(by=user, organization=organization, **values)
@@ -110,6 +111,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     context = {
         "contract": contract,
         "services": contract.services.order_by("name"),
+        "items": contract.configuration_items.order_by("name"),
         "licences": contract.licences.order_by("software"),
         "reminders": contract.reminders.order_by("-sent_at")[:10],
         "can_edit": can_manage(current_user(request), contract.organization_id),

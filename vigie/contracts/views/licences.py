@@ -101,6 +101,7 @@ def licence_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
         "licence": licence,
         "has_key": Licence.objects.filter(pk=licence.pk).exclude(key="").exists(),
         "assignments": licence.assignments.select_related("user").order_by("user__first_name", "user__last_name"),
+        "items": licence.configuration_items.order_by("name"),
         "reveals": licence.reveals.select_related("by")[:10],
         "can_edit": can_manage(current_user(request), licence.organization_id),
     }
