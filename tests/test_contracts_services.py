@@ -216,3 +216,14 @@ def test_supplier_in_use_is_not_deleted(world: World) -> None:
         services.delete_supplier(contract.supplier, by=world.admin)
     services.delete_contract(contract, by=world.admin)
     services.delete_supplier(contract.supplier, by=world.admin)
+
+
+def test_demo_records(world: World) -> None:
+    from vigie.contracts import demo
+
+    employees = {world.client_a.pk: [world.manager_a, world.it_contact_a, world.requester_a]}
+    assert demo.load([world.client_a, world.client_b], employees, {}, None, today=date(2025, 6, 1)) == 8
+    assert Supplier.objects.filter(organization=world.client_b).count() == 4
+    assert Contract.objects.deadline_within(date(2025, 6, 1), 90).exists()
+    assert Licence.objects.over_allocated().filter(organization=world.client_a).exists()
+    assert Licence.objects.exclude(key="").count() == 2

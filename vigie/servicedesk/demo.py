@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vigie.accounts.models import User
+from vigie.contracts import demo as contracts_demo
 from vigie.notifications.dispatch import notifications_suppressed
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.models import Category, Channel, Level, SatisfactionSurvey, Ticket, TicketStatus, TicketType
@@ -362,6 +363,7 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
             owners = {client.pk: world.employees[client.pk][0] for client in world.clients}
             levels = sla_demo.build_service_levels(world.provider, world.clients, world.categories, owners)
             world.service_levels = levels
+            contracts_demo.load(world.clients, world.employees, levels.services, levels.business_hours)
         openings = sorted(now - timedelta(days=rng.uniform(0, 182), hours=rng.uniform(0, 9)) for _ in range(tickets))
         for opened in openings:
             with transaction.atomic():
