@@ -25,6 +25,8 @@ from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
@@ -71,6 +73,9 @@ TENANT_ROUTES = {
     "supplier": True,
     "contract": True,
     "licence": True,
+    # The CMDB of client A (a requester sees only the CIs they use).
+    "configuration-item": True,
+    "relation": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -127,6 +132,8 @@ class TenantA:
     supplier: Supplier
     contract: Contract
     licence: Licence
+    item: ConfigurationItem
+    relation: Relation
 
 
 @pytest.fixture
@@ -179,7 +186,11 @@ def tenant_a(world: World) -> TenantA:
         filename="historique-martin.csv",
         csv_bytes="n,t,o\nANC-1,Four à pain en panne LOUTRE-5512,2024-01-02T08:00:00\n".encode(),
     )
+    item = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Four FOURNEAU-7781", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Hyperviseur", ci_class="server")
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on")
     secrets = [
+        "FOURNEAU-7781",
         ticket.reference,
         ticket.title,
         "ERREUR-7731",
@@ -216,6 +227,8 @@ def tenant_a(world: World) -> TenantA:
         supplier=supplier,
         contract=contract,
         licence=licence,
+        item=item,
+        relation=relation,
     )
 
 
@@ -237,6 +250,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "supplier": {"pk": a.supplier.pk},
         "contract": {"pk": a.contract.pk},
         "licence": {"pk": a.licence.pk},
+        "configuration-item": {"pk": a.item.pk, "organization_slug": world.client_a.slug},
+        "relation": {"pk": a.relation.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -274,6 +289,8 @@ def _snapshot() -> dict[str, int]:
         Contract,
         Licence,
         LicenceKeyReveal,
+        ConfigurationItem,
+        Relation,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -364,6 +381,8 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
             "start_date": "2025-01-01",
         },
         "licence-list": {"organization": world.client_a.pk, "software": "Intrusion", "seats_purchased": 1},
+        "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
+        "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -113,9 +113,9 @@ def test_relation_forms_and_cross_tenant_refusal(world: World, login) -> None:
     foreign = make(world, "Autre", organization=world.client_b)
     client = login(world.admin)
     url = reverse("cmdb:relation_add", args=[a.pk])
-    client.post(url, {"direction": "outgoing", "kind": RelationKind.DEPENDS_ON, "other": b.pk})
+    client.post(url, {"direction": "outgoing", "kind": RelationKind.DEPENDS_ON, "other": b.name})
     assert Relation.objects.filter(source=a, target=b).exists()
-    client.post(url, {"direction": "outgoing", "kind": RelationKind.DEPENDS_ON, "other": foreign.pk})
+    client.post(url, {"direction": "outgoing", "kind": RelationKind.DEPENDS_ON, "other": foreign.name})
     assert not Relation.objects.filter(target=foreign).exists()
     with pytest.raises(Exception, match="itself"):
         services.add_relation(by=world.admin, source=a, target=a, kind=RelationKind.DEPENDS_ON)
@@ -151,7 +151,7 @@ def test_ticket_page_links_items_and_shows_impact(world: World, login) -> None:
     services.add_relation(by=world.admin, source=app, target=host, kind=RelationKind.RUNS_ON)
     ticket = desk.open_ticket(by=world.requester_a, organization=world.client_a, title="Serveur arrêté")
     client = login(world.tech_a)
-    client.post(reverse("cmdb:ticket_link", args=[ticket.reference]), {"configuration_item": host.pk})
+    client.post(reverse("cmdb:ticket_link", args=[ticket.reference]), {"configuration_item": host.name})
     assert list(ticket.configuration_items.all()) == [host]
     page = client.get(reverse("servicedesk:ticket_detail", args=[ticket.reference])).content.decode()
     assert "ESX01" in page and "Impact of this incident" in page and "ERP" in page

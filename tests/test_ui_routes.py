@@ -28,6 +28,8 @@ from tests.mailservers import make_mail
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
+from vigie.cmdb import services as cmdb_services
+from vigie.cmdb.models import ConfigurationItem, Relation
 from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.notifications.models import InboundEmail
@@ -128,6 +130,7 @@ class Objects:
     supplier: Supplier
     contract: Contract
     licence: Licence
+    cmdb: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -145,6 +148,8 @@ class Objects:
             Supplier: self.supplier,
             Contract: self.contract,
             Licence: self.licence,
+            ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
+            Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
         }
         return by_model.get(model)
 
@@ -197,6 +202,7 @@ def client_b_objects(world) -> Objects:
         supplier=supplier,
         contract=contract,
         licence=licence,
+        cmdb=cmdb_objects(world, world.client_b, service),
     )
 
 
@@ -215,6 +221,16 @@ def contract_records(world: Any, organization: Organization) -> tuple[Supplier, 
         by=world.admin, organization=organization, software="Logiciel", seats_purchased=2, key="confidentiel-cle"
     )
     return supplier, contract, licence
+
+
+def cmdb_objects(world: Any, organization: Organization, service: BusinessService) -> dict[str, int]:
+    """A CI of ``organization`` with a relation, a service component and a redundancy group."""
+    item = cmdb_services.create_item(by=world.admin, organization=organization, name="Secret du cabinet SRV", ci_class="server")
+    other = cmdb_services.create_item(by=world.admin, organization=organization, name="Hôte", ci_class="server")
+    group = cmdb_services.create_group(by=world.admin, organization=organization, name="Grappe", minimum_up=1)
+    relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on", redundancy_group=group)
+    component = cmdb_services.add_component(by=world.admin, service=service, item=item)
+    return {"item_id": item.pk, "relation_id": relation.pk, "component_id": component.pk, "group_id": group.pk}
 
 
 def service_levels(world: Any, organization: Organization) -> tuple[BusinessCalendar, SlaPolicy, BusinessService]:
@@ -269,6 +285,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.contract.pk
         elif name == "licence_id":
             kwargs[name] = 999999 if missing else objects.licence.pk
+        elif name in objects.cmdb:
+            kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -357,6 +375,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "licence_id": licence.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
+        **cmdb_objects(world, world.client_a, service),
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]

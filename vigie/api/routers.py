@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from vigie.api.views.cmdb import ConfigurationItemViewSet, RelationViewSet
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.contracts import ContractViewSet, LicenceViewSet, SupplierViewSet
 from vigie.api.views.imports import TicketImportViewSet
@@ -48,3 +49,5 @@ router.register("imports", TicketImportViewSet, basename="import")
 router.register("suppliers", SupplierViewSet, basename="supplier")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("licences", LicenceViewSet, basename="licence")
+router.register("configuration-items", ConfigurationItemViewSet, basename="configuration-item")
+router.register("relations", RelationViewSet, basename="relation")

@@ -120,6 +120,39 @@ class ItemForm(VigieForm):
         return values
 
 
+DATALIST_SIZE = 500
+
+
+class ItemByNameField(forms.CharField):
+    """A CI of one client, typed by name (a select of thousands of CIs would be slow to render
+    and to use); ``suggestions`` feed an HTML ``<datalist>``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 200)
+        super().__init__(*args, **kwargs)
+        self.organization_id = 0
+        self.exclude_pk: int | None = None
+
+    def bind(self, organization_id: int, list_id: str, exclude_pk: int | None = None) -> None:
+        self.organization_id, self.exclude_pk = organization_id, exclude_pk
+        self.widget.attrs.update({"list": list_id, "autocomplete": "off"})
+
+    def suggestions(self) -> list[str]:
+        items = ConfigurationItem.objects.filter(organization_id=self.organization_id)
+        if self.exclude_pk:
+            items = items.exclude(pk=self.exclude_pk)
+        return list(items.order_by("name").values_list("name", flat=True).distinct()[:DATALIST_SIZE])
+
+    def clean(self, value: Any) -> Any:
+        name = str(super().clean(value) or "").strip()
+        matches = list(ConfigurationItem.objects.filter(organization_id=self.organization_id, name__iexact=name)[:2])
+        if not matches:
+            raise forms.ValidationError(_("No configuration item of this client is named “%(name)s”.") % {"name": name})
+        if len(matches) > 1:
+            raise forms.ValidationError(_("Several configuration items are named “%(name)s”; rename one first.") % {"name": name})
+        return matches[0]
+
+
 class RelationForm(VigieForm):
     OUTGOING = "outgoing"
     INCOMING = "incoming"
@@ -129,7 +162,7 @@ class RelationForm(VigieForm):
         initial=OUTGOING,
     )
     kind = forms.ChoiceField(label=_("Relation"), choices=RelationKind.choices)
-    other = forms.ModelChoiceField(label=_("Other configuration item"), queryset=ConfigurationItem.objects.none())
+    other = ItemByNameField(label=_("Other configuration item"), help_text=_("Its name."))
     redundancy_group = forms.ModelChoiceField(
         label=_("Redundancy group"), queryset=RedundancyGroup.objects.none(), required=False, empty_label=_("None")
     )
@@ -138,12 +171,7 @@ class RelationForm(VigieForm):
     def __init__(self, *args: Any, item: ConfigurationItem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
-        fields["other"].queryset = (
-            ConfigurationItem.objects.filter(organization_id=item.organization_id)
-            .exclude(pk=item.pk)
-            .only("pk", "name", "ci_class")
-            .order_by("name")
-        )
+        fields["other"].bind(item.organization_id, "cmdb-other-names", exclude_pk=item.pk)
         fields["redundancy_group"].queryset = RedundancyGroup.objects.filter(organization_id=item.organization_id)
 
 
@@ -173,14 +201,12 @@ class GroupForm(VigieForm):
 
 
 class TicketLinkForm(VigieForm):
-    configuration_item = forms.ModelChoiceField(label=_("Configuration item"), queryset=ConfigurationItem.objects.none())
+    configuration_item = ItemByNameField(label=_("Configuration item"), help_text=_("Its name."))
 
     def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["configuration_item"]
-        field.queryset = (
-            ConfigurationItem.objects.filter(organization_id=organization_id).only("pk", "name", "ci_class").order_by("name")
-        )
+        field.bind(organization_id, "ticket-ci-names")
 
 
 class ImportForm(VigieForm):
