@@ -31,10 +31,22 @@ def test_production_settings_pass_the_deployment_checks(tmp_path: Path) -> None:
         tmp_path,
         VIGIE_PRODUCTION="true",
         VIGIE_SECRET_KEY=secrets.token_urlsafe(50)[:50],
+        VIGIE_ENCRYPTION_KEY=secrets.token_urlsafe(32),
         VIGIE_ALLOWED_HOSTS="desk.example.fr",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_without_an_encryption_key_the_deployment_checks_warn(tmp_path: Path) -> None:
+    result = run_check(
+        tmp_path,
+        VIGIE_PRODUCTION="true",
+        VIGIE_SECRET_KEY=secrets.token_urlsafe(50)[:50],
+        VIGIE_ALLOWED_HOSTS="desk.example.fr",
+    )
+    assert result.returncode != 0
+    assert "vigie.W001" in result.stderr + result.stdout
 
 
 def test_without_production_mode_the_deployment_checks_complain(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +31,8 @@ from vigie.changes import services as change_services
 from vigie.changes.models import Change, ChangeApproval, ChangeTemplate, FreezePeriod
 from vigie.cmdb import services as cmdb_services
 from vigie.cmdb.models import ConfigurationItem, Relation
+from vigie.contracts import services as contract_services
+from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
@@ -84,6 +86,10 @@ TENANT_ROUTES = {
     "change": True,
     "change-template": True,
     "freeze-period": True,
+    # Suppliers, contracts and licences of client A: its manager and IT contact read them, not its requesters.
+    "supplier": True,
+    "contract": True,
+    "licence": True,
     # The CMDB of client A (a requester sees only the CIs they use).
     "configuration-item": True,
     "relation": True,
@@ -147,6 +153,9 @@ class TenantA:
     change: Change
     change_template: ChangeTemplate
     freeze: FreezePeriod
+    supplier: Supplier
+    contract: Contract
+    licence: Licence
     item: ConfigurationItem
     relation: Relation
 
@@ -190,6 +199,22 @@ def tenant_a(world: World) -> TenantA:
     field_id = template.fields.get().pk
     catalog_ticket = fulfilment.order_request(
         by=world.requester_a, template=template, organization=world.client_a, answers={field_id: "Quatrième MILAN-7781"}
+    )
+    supplier = contract_services.create_supplier(by=world.admin, organization=world.client_a, name="Fournisseur GRIOTTE-4411")
+    contract = contract_services.create_contract(
+        by=world.admin,
+        organization=world.client_a,
+        supplier=supplier,
+        title="Hébergement MIRABELLE-7712",
+        start_date=date(2025, 1, 1),
+        end_date=date(2027, 1, 1),
+    )
+    licence = contract_services.create_licence(
+        by=world.admin,
+        organization=world.client_a,
+        software="Logiciel QUETSCHE-9921",
+        seats_purchased=3,
+        key="CLE-SECRETE-5566",
     )
     history = import_tickets(
         by=world.admin,
@@ -252,6 +277,10 @@ def tenant_a(world: World) -> TenantA:
         "HERMINE-7731",
         "FOURNEE-6620",
         "MILAN-7781",
+        "GRIOTTE-4411",
+        "MIRABELLE-7712",
+        "QUETSCHE-9921",
+        "CLE-SECRETE-5566",
     ]
     return TenantA(
         ticket=ticket,
@@ -269,6 +298,9 @@ def tenant_a(world: World) -> TenantA:
         change=change,
         change_template=change_template,
         freeze=freeze,
+        supplier=supplier,
+        contract=contract,
+        licence=licence,
         item=item,
         relation=relation,
     )
@@ -297,6 +329,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "change": {"pk": a.change.pk},
         "change-template": {"pk": a.change_template.pk},
         "freeze-period": {"pk": a.freeze.pk},
+        "supplier": {"pk": a.supplier.pk},
+        "contract": {"pk": a.contract.pk},
+        "licence": {"pk": a.licence.pk},
         "configuration-item": {"pk": a.item.pk, "organization_slug": world.client_a.slug},
         "relation": {"pk": a.relation.pk},
         "group": {"pk": world.group_a.pk},
@@ -344,6 +379,10 @@ def _snapshot() -> dict[str, int]:
         ChangeApproval,
         ChangeTemplate,
         FreezePeriod,
+        Supplier,
+        Contract,
+        Licence,
+        LicenceKeyReveal,
         ConfigurationItem,
         Relation,
     ]
@@ -447,6 +486,14 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
             "starts_at": "2031-01-01T00:00:00Z",
             "ends_at": "2031-01-02T00:00:00Z",
         },
+        "supplier-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "contract-list": {
+            "organization": world.client_a.pk,
+            "supplier": tenant_a.supplier.pk,
+            "title": "Intrusion",
+            "start_date": "2025-01-01",
+        },
+        "licence-list": {"organization": world.client_a.pk, "software": "Intrusion", "seats_purchased": 1},
         "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
     }

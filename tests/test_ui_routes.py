@@ -35,6 +35,8 @@ from vigie.changes import services as change_services
 from vigie.changes.models import Change, ChangeTemplate, FreezePeriod
 from vigie.cmdb import services as cmdb_services
 from vigie.cmdb.models import ConfigurationItem, Relation
+from vigie.contracts import services as contract_services
+from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
 from vigie.notifications.models import InboundEmail
@@ -63,6 +65,7 @@ STRICT_NAMESPACES = frozenset(
         "catalog",
         "reports",
         "client_reports",
+        "client_contracts",
         "cmdb",
         "contracts",
         "changes",
@@ -142,6 +145,9 @@ class Objects:
     change: Change
     freeze: FreezePeriod
     change_template: ChangeTemplate
+    supplier: Supplier
+    contract: Contract
+    licence: Licence
     cmdb: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
@@ -162,6 +168,9 @@ class Objects:
             Change: self.change,
             FreezePeriod: self.freeze,
             ChangeTemplate: self.change_template,
+            Supplier: self.supplier,
+            Contract: self.contract,
+            Licence: self.licence,
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
         }
@@ -192,6 +201,7 @@ def client_b_objects(world) -> Objects:
     )
     calendar, policy, service = service_levels(world, world.client_b)
     change, freeze = change_objects(world, world.client_b, world.tech_b)
+    supplier, contract, licence = contract_records(world, world.client_b)
     # A history import into client B, whose report names a rejected line of its file.
     history = import_tickets(
         by=world.admin,
@@ -223,6 +233,9 @@ def client_b_objects(world) -> Objects:
         change_template=ChangeTemplate.objects.create(
             organization=world.client_b, name="Secret du cabinet", implementation_plan="x"
         ),
+        supplier=supplier,
+        contract=contract,
+        licence=licence,
         cmdb=cmdb_objects(world, world.client_b, service),
     )
 
@@ -246,6 +259,23 @@ def change_objects(world: Any, organization: Organization, by: User) -> tuple[Ch
     now = timezone.now()
     freeze = FreezePeriod.objects.create(organization=organization, name="Gel", starts_at=now, ends_at=now + timedelta(days=1))
     return change, freeze
+
+
+def contract_records(world: Any, organization: Organization) -> tuple[Supplier, Contract, Licence]:
+    """A supplier, a contract and a licence (with a key) of ``organization``."""
+    supplier = contract_services.create_supplier(by=world.admin, organization=organization, name="Opérateur")
+    contract = contract_services.create_contract(
+        by=world.admin,
+        organization=organization,
+        supplier=supplier,
+        title="Secret du cabinet : fibre",
+        start_date=timezone.localdate(),
+        end_date=timezone.localdate() + timedelta(days=365),
+    )
+    licence = contract_services.create_licence(
+        by=world.admin, organization=organization, software="Logiciel", seats_purchased=2, key="confidentiel-cle"
+    )
+    return supplier, contract, licence
 
 
 def cmdb_objects(world: Any, organization: Organization, service: BusinessService) -> dict[str, int]:
@@ -339,6 +369,12 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             # A token signed by another installation for client B's technician; or for nobody.
             forged = signing.dumps([objects.change.requested_by_id, "0"], salt="forged")
             kwargs[name] = signing.dumps([999999, "0"], salt=feeds.SALT) if missing else forged
+        elif name == "supplier_id":
+            kwargs[name] = 999999 if missing else objects.supplier.pk
+        elif name == "contract_id":
+            kwargs[name] = 999999 if missing else objects.contract.pk
+        elif name == "licence_id":
+            kwargs[name] = 999999 if missing else objects.licence.pk
         elif name in objects.cmdb:
             kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "pk":
@@ -418,6 +454,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
     calendar, policy, service = service_levels(world, world.client_a)
     template, catalog_ticket, task = catalog_request(world, world.client_a, user, world.group_a)
     change, freeze = change_objects(world, world.client_a, world.tech_a)
+    supplier, contract, licence = contract_records(world, world.client_a)
     values = {
         "template_id": template.pk,
         "task_id": task.pk,
@@ -430,6 +467,9 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "article_id": knowledge_article(world, world.client_a).pk,  # one they read in the portal
         "change_id": change.pk,
         "freeze_id": freeze.pk,
+        "supplier_id": supplier.pk,
+        "contract_id": contract.pk,
+        "licence_id": licence.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),

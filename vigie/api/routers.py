@@ -6,6 +6,7 @@ from vigie.api.views.catalog import CatalogRequestViewSet, CatalogViewSet, Reque
 from vigie.api.views.changes import ChangeTemplateViewSet, ChangeViewSet, FreezePeriodViewSet
 from vigie.api.views.cmdb import ConfigurationItemViewSet, RelationViewSet
 from vigie.api.views.common import REFERENCE_REGEX
+from vigie.api.views.contracts import ContractViewSet, LicenceViewSet, SupplierViewSet
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.knowledge import ArticleViewSet, KnowledgeCategoryViewSet
 from vigie.api.views.kpis import KpiViewSet
@@ -56,5 +57,8 @@ router.register("catalog-requests", CatalogRequestViewSet, basename="catalog-req
 router.register("changes", ChangeViewSet, basename="change")
 router.register("change-templates", ChangeTemplateViewSet, basename="change-template")
 router.register("freeze-periods", FreezePeriodViewSet, basename="freeze-period")
+router.register("suppliers", SupplierViewSet, basename="supplier")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("licences", LicenceViewSet, basename="licence")
 router.register("configuration-items", ConfigurationItemViewSet, basename="configuration-item")
 router.register("relations", RelationViewSet, basename="relation")

@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from vigie.core import signals
+        from vigie.core import crypto, signals
+
+        crypto.register_checks()
 
         signals.connect()

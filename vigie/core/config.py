@@ -103,6 +103,14 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, object]:
     raise ImproperlyConfigured(f"{PREFIX}DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 
 
+def _key_list(name: str) -> list[str]:
+    """Keys separated by commas, spaces or new lines (a ``_FILE`` may hold one per line)."""
+    value = read(name)
+    if value is None:
+        return []
+    return [item for item in value.replace(",", " ").split() if item]
+
+
 @dataclass(frozen=True)
 class EmailConfig:
     host: str
@@ -139,6 +147,10 @@ class VigieConfig:
     max_inbound_email_bytes: int
     encryption_key: str
     production: bool = field(default=False)
+    # Keys that encrypted secrets before a rotation: still accepted for reading (see vigie.core.crypto).
+    encryption_old_keys: list[str] = field(default_factory=list)
+    # True when VIGIE_ENCRYPTION_KEY is unset and the key is derived from the secret key.
+    encryption_key_derived: bool = field(default=False)
     # How long a satisfaction survey's link stays open after the ticket is resolved.
     satisfaction_days: int = field(default=14)
 
@@ -199,6 +211,8 @@ def load(base_dir: Path) -> VigieConfig:
         max_attachment_bytes=read_int("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
         max_inbound_email_bytes=read_int("MAX_INBOUND_EMAIL_BYTES", 25 * 1024 * 1024),
         encryption_key=read("ENCRYPTION_KEY") or secret_key,
+        encryption_old_keys=_key_list("ENCRYPTION_OLD_KEYS"),
+        encryption_key_derived=not read("ENCRYPTION_KEY"),
         production=production,
         satisfaction_days=_positive("SATISFACTION_DAYS", 14),
     )

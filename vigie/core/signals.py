@@ -53,9 +53,16 @@ def _fields(instance: models.Model) -> list[str]:
     return [f.attname for f in instance._meta.concrete_fields if f.attname not in NOISY_FIELDS]
 
 
-def _hide_secrets(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+def _secret_fields(instance: models.Model) -> set[str]:
+    """The named secrets, and every field that stores its value encrypted (``EncryptedTextField``)."""
+    encrypted = {f.attname for f in instance._meta.concrete_fields if getattr(f, "is_secret", False)}
+    return SECRET_FIELDS | encrypted
+
+
+def _hide_secrets(changes: dict[str, list[Any]], instance: models.Model) -> dict[str, list[Any]]:
+    secret = _secret_fields(instance)
     return {
-        key: [None if value in (None, "") else HIDDEN for value in pair] if key in SECRET_FIELDS else pair
+        key: [None if value in (None, "") else HIDDEN for value in pair] if key in secret else pair
         for key, pair in changes.items()
     }
 
@@ -73,13 +80,13 @@ def record_save(sender: type[models.Model], instance: models.Model, created: boo
     after = audit.snapshot(instance, _fields(instance))
     if created:
         changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
-        audit.record(AuditAction.CREATE, instance, changes=_hide_secrets(changes))
+        audit.record(AuditAction.CREATE, instance, changes=_hide_secrets(changes, instance))
         return
     before = {k: audit._plain(v) for k, v in getattr(instance, "_audit_previous", {}).items()}
     instance.__dict__.pop("_audit_previous", None)
     changes = audit.diff(before, after)
     if changes:
-        audit.record(AuditAction.UPDATE, instance, changes=_hide_secrets(changes))
+        audit.record(AuditAction.UPDATE, instance, changes=_hide_secrets(changes, instance))
 
 
 def mark_deletion(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
@@ -91,7 +98,7 @@ def record_delete(sender: type[models.Model], instance: models.Model, **kwargs: 
     if _audited(sender):
         before = audit.snapshot(instance, _fields(instance))
         changes = {k: [v, None] for k, v in before.items() if v not in (None, "")}
-        audit.record(AuditAction.DELETE, instance, changes=_hide_secrets(changes))
+        audit.record(AuditAction.DELETE, instance, changes=_hide_secrets(changes, instance))
     if sender._meta.label_lower in REFERENCED_MODELS:
         audit.deletion_finished(instance)
 
