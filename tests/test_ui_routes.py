@@ -29,6 +29,8 @@ from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
 from vigie.notifications.models import InboundEmail
+from vigie.problems import services as problem_services
+from vigie.problems.models import Problem
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.inbound.intake import process_message
@@ -122,6 +124,7 @@ class Objects:
     policy: SlaPolicy
     service: BusinessService
     ticket_import: TicketImport
+    problem: Problem
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -184,6 +187,9 @@ def client_b_objects(world) -> Objects:
         policy=policy,
         service=service,
         ticket_import=history,
+        problem=problem_services.create_problem(
+            by=world.admin, organization=world.client_b, title="Secret du cabinet", incidents=[ticket]
+        ),
     )
 
 
@@ -233,6 +239,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.policy.pk
         elif name == "service_id":
             kwargs[name] = 999999 if missing else objects.service.pk
+        elif name == "problem_reference":
+            kwargs[name] = "PRB-999999" if missing else objects.problem.reference
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -317,6 +325,9 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "service_id": service.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
+        "problem_reference": problem_services.create_problem(
+            by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
+        ).reference,
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
