@@ -56,6 +56,7 @@ def _act(
     problem = visible_problem(request, problem.reference)
     context = detail_context(request, problem, **{name: form})
     context["failed"] = name
+    context["action_errors"] = [str(error) for error in form.non_field_errors()]
     return render(request, "problems/problem_detail.html", context, status=INVALID)
 
 
