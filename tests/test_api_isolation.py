@@ -26,6 +26,9 @@ from vigie.accounts.services import issue_api_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
 from vigie.core.models import AuditEntry
+from vigie.problems import lifecycle as problem_lifecycle
+from vigie.problems import services as problem_services
+from vigie.problems.models import KnownError, Problem, ProblemIncident
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.models import (
@@ -65,6 +68,9 @@ TENANT_ROUTES = {
     "sla-policy": True,
     "business-service": True,
     "import": True,
+    # Problems and known errors of client A: provider staff serving it only.
+    "problem": True,
+    "known-error": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix"}
@@ -118,6 +124,8 @@ class TenantA:
     calendar: BusinessCalendar
     policy: SlaPolicy
     service: BusinessService
+    problem: Problem
+    known_error: KnownError
 
 
 @pytest.fixture
@@ -154,8 +162,20 @@ def tenant_a(world: World) -> TenantA:
         filename="historique-martin.csv",
         csv_bytes="n,t,o\nANC-1,Four à pain en panne LOUTRE-5512,2024-01-02T08:00:00\n".encode(),
     )
+    problem = problem_services.create_problem(
+        by=world.admin, organization=world.client_a, title="Problème CASTOR-6620", incidents=[ticket]
+    )
+    problem = problem_lifecycle.record_root_cause(problem, by=world.admin, root_cause="Cause HERISSON-7781")
+    known_error = problem_lifecycle.publish_known_error(
+        problem, by=world.admin, symptoms="Symptôme BLAIREAU-3390", workaround="Contournement MARMOTTE-1204"
+    )
     secrets = [
         ticket.reference,
+        problem.reference,
+        "CASTOR-6620",
+        "HERISSON-7781",
+        "BLAIREAU-3390",
+        "MARMOTTE-1204",
         ticket.title,
         "ERREUR-7731",
         "ZEBRE-4410",
@@ -184,6 +204,8 @@ def tenant_a(world: World) -> TenantA:
         policy=policy,
         service=service,
         ticket_import=history,
+        problem=problem,
+        known_error=known_error,
     )
 
 
@@ -202,6 +224,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "sla-policy": {"pk": a.policy.pk},
         "business-service": {"pk": a.service.pk},
         "import": {"pk": a.ticket_import.pk},
+        "problem": {"reference": a.problem.reference},
+        "known-error": {"pk": a.known_error.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -235,6 +259,9 @@ def _snapshot() -> dict[str, int]:
         EscalationRule,
         BusinessService,
         TicketImport,
+        Problem,
+        ProblemIncident,
+        KnownError,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -317,6 +344,7 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "calendar-list": {"organization": world.client_a.pk, "name": "Intrusion", "is_24x7": True},
         "sla-policy-list": {"organization": world.client_a.pk, "name": "Intrusion", "calendar": tenant_a.calendar.pk},
         "business-service-list": {"organization": world.client_a.pk, "name": "Intrusion"},
+        "problem-list": {"organization": world.client_a.pk, "title": "Intrusion"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.kpis import KpiViewSet
+from vigie.api.views.problems import KnownErrorViewSet, ProblemViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.reviews import ReviewViewSet
 from vigie.api.views.satisfaction import SurveyViewSet
@@ -44,3 +45,5 @@ router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("services", BusinessServiceViewSet, basename="business-service")
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("imports", TicketImportViewSet, basename="import")
+router.register("problems", ProblemViewSet, basename="problem")
+router.register("known-errors", KnownErrorViewSet, basename="known-error")
