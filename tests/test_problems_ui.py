@@ -53,7 +53,12 @@ def test_create_from_picked_incidents(world, pm, login):
     assert f"{first.reference}, {second.reference}" in text(form)
     response = client.post(
         f"/desk/problems/new/?organization={world.client_a.pk}",
-        {"title": "Imprimantes de l atelier", "impact": "2", "urgency": "2", "incidents": f"{first.reference} {second.reference}"},
+        {
+            "title": "Imprimantes de l atelier",
+            "impact": "2",
+            "urgency": "2",
+            "incidents": f"{first.reference} {second.reference}",
+        },
     )
     problem = Problem.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/desk/problems/{problem.reference}/"

@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "TicketTypeEnum": "vigie.servicedesk.models.TicketType",
         "ClockStateEnum": "vigie.sla.models.ClockState",
         "SurveyStateEnum": "vigie.api.serializers.satisfaction.STATE_CHOICES",
+        "ProblemStatusEnum": "vigie.problems.models.ProblemStatus",
+        "KnownErrorStatusEnum": "vigie.problems.models.KnownErrorStatus",
     },
 }
 

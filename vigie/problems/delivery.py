@@ -38,9 +38,7 @@ def deliver_workaround(problem: Problem, known_error: KnownError, tickets: Itera
     candidates = [ticket for ticket in tickets if ticket.is_open]
     if not candidates:
         return []
-    done = set(
-        WorkaroundDelivery.objects.filter(problem=problem, ticket__in=candidates).values_list("ticket_id", flat=True)
-    )
+    done = set(WorkaroundDelivery.objects.filter(problem=problem, ticket__in=candidates).values_list("ticket_id", flat=True))
     sent: list[str] = []
     now = timezone.now()
     for ticket in candidates:

@@ -73,7 +73,9 @@ class IncidentsField(forms.CharField):
 
 def resolve_incidents(references: list[str], user: User) -> tuple[list[Ticket], list[str]]:
     """The visible tickets with these references, and the references nobody may see or that do not exist."""
-    found = {t.reference: t for t in Ticket.objects.visible_to(user).filter(reference__in=references).select_related("organization")}
+    found = {
+        t.reference: t for t in Ticket.objects.visible_to(user).filter(reference__in=references).select_related("organization")
+    }
     return [found[r] for r in references if r in found], [r for r in references if r not in found]
 
 

@@ -80,9 +80,7 @@ def record_root_cause(problem: Problem, *, by: User, root_cause: str, workaround
     with transaction.atomic(), acting_as(by):
         problem = _lock(problem)
         if problem.status not in (S.NEW, S.INVESTIGATING, S.ROOT_CAUSE_KNOWN, S.KNOWN_ERROR):
-            raise ValidationError(
-                {"root_cause": _("The root cause of a resolved, closed or cancelled problem cannot change.")}
-            )
+            raise ValidationError({"root_cause": _("The root cause of a resolved, closed or cancelled problem cannot change.")})
         if problem.status in (S.NEW, S.INVESTIGATING):
             _move(problem, S.ROOT_CAUSE_KNOWN, by, at=now)
         problem.root_cause = root_cause

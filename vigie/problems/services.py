@@ -81,7 +81,9 @@ def _check_fields(organization: Organization, values: dict[str, Any]) -> dict[st
         add("category", _("This category is no longer in use."))
     manager: User | None = values.get("manager")
     if manager is not None and not permissions.can_manage(manager, organization.pk):
-        add("manager", _("%(user)s is not a problem manager serving %(client)s.") % {"user": manager, "client": organization.name})
+        add(
+            "manager", _("%(user)s is not a problem manager serving %(client)s.") % {"user": manager, "client": organization.name}
+        )
     group: TechnicianGroup | None = values.get("group")
     if group is not None and not group.clients.filter(pk=organization.pk).exists():
         add("group", _("The group %(group)s does not serve %(client)s.") % {"group": group.name, "client": organization.name})
@@ -165,7 +167,7 @@ def create_problem(
 
 
 def create_problem_from_incidents(*, by: User, incidents: Iterable[Ticket], title: str = "", **fields: Any) -> Problem:
-    """"Create a problem from these incidents": their client, and by default the title, category
+    """ "Create a problem from these incidents": their client, and by default the title, category
     and the highest impact and urgency of the first one(s)."""
     tickets = list(dict.fromkeys(incidents))
     if not tickets:
@@ -177,9 +179,7 @@ def create_problem_from_incidents(*, by: User, incidents: Iterable[Ticket], titl
     if not fields.get("description"):
         lines = [f"- {ticket.reference} {ticket.title}" for ticket in tickets]
         fields["description"] = _("Incidents at the origin of this problem:") + "\n" + "\n".join(lines)
-    return create_problem(
-        by=by, organization=organization, title=title or tickets[0].title, incidents=tickets, **fields
-    )
+    return create_problem(by=by, organization=organization, title=title or tickets[0].title, incidents=tickets, **fields)
 
 
 def update_problem(problem: Problem, *, by: User, **changes: Any) -> Problem:
@@ -257,5 +257,7 @@ def unlink_incident(problem: Problem, *, by: User, incident: Ticket) -> None:
         problem = Problem.objects.select_for_update().get(pk=problem.pk)
         deleted, _details = ProblemIncident.objects.filter(problem=problem, ticket=incident).delete()
         if not deleted:
-            raise ValidationError({"incidents": _("%(reference)s is not linked to this problem.") % {"reference": incident.reference}})
+            raise ValidationError(
+                {"incidents": _("%(reference)s is not linked to this problem.") % {"reference": incident.reference}}
+            )
         event(problem, ProblemEventKind.UNLINKED, by, incidents=[incident.reference])

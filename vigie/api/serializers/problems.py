@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vigie.accounts.models import User
 from vigie.api.base import StrictFieldsMixin, StrictSerializer, scope_queryset
 from vigie.api.serializers.common import (
     CategoryBriefSerializer,
@@ -18,7 +19,6 @@ from vigie.api.serializers.common import (
     OrganizationBriefSerializer,
     UserBriefSerializer,
 )
-from vigie.accounts.models import User
 from vigie.catalog.models import BusinessService
 from vigie.problems.models import KnownError, Problem
 from vigie.servicedesk.models import Category, Level, Ticket

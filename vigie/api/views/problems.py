@@ -21,15 +21,15 @@ from rest_framework.serializers import BaseSerializer
 from vigie.api.base import EmptySerializer, acting_user
 from vigie.api.filters import FILTER_BACKENDS, CommaSeparatedFilterSet, PersonFilter, visible_organizations
 from vigie.api.serializers.problems import (
-    ProblemCancelSerializer,
-    ProblemIncidentsSerializer,
-    KnownErrorSerializer,
-    ProblemCreateSerializer,
-    ProblemSerializer,
-    ProblemWriteSerializer,
     KnownErrorPublishSerializer,
+    KnownErrorSerializer,
+    ProblemCancelSerializer,
+    ProblemCreateSerializer,
+    ProblemIncidentsSerializer,
     ProblemResolveSerializer,
     ProblemRootCauseSerializer,
+    ProblemSerializer,
+    ProblemWriteSerializer,
 )
 from vigie.problems import lifecycle, services
 from vigie.problems.models import KnownError, KnownErrorStatus, Problem, ProblemStatus

@@ -15,7 +15,7 @@ from vigie.servicedesk.models import Ticket, TicketType
 register = template.Library()
 
 # Problem statuses drawn with the colours of the ticket statuses closest in meaning.
-BADGE_CLASSES = {
+BADGE_CLASSES: dict[str, str] = {
     ProblemStatus.NEW: "new",
     ProblemStatus.INVESTIGATING: "in_progress",
     ProblemStatus.ROOT_CAUSE_KNOWN: "assigned",

@@ -9,8 +9,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -129,9 +131,7 @@ def problem_root_cause(request: HttpRequest, problem_reference: str) -> HttpResp
         lifecycle.record_root_cause(problem, by=user, **form.cleaned_data)
         return _("Root cause recorded.")
 
-    return _act(
-        request, problem_reference, name="root_cause_form", make_form=lambda r, p: RootCauseForm(r.POST), act=act
-    )
+    return _act(request, problem_reference, name="root_cause_form", make_form=lambda r, p: RootCauseForm(r.POST), act=act)
 
 
 @staff_required
@@ -148,9 +148,7 @@ def problem_publish(request: HttpRequest, problem_reference: str) -> HttpRespons
             sent,
         ) % {"count": sent}
 
-    return _act(
-        request, problem_reference, name="known_error_form", make_form=lambda r, p: KnownErrorForm(r.POST), act=act
-    )
+    return _act(request, problem_reference, name="known_error_form", make_form=lambda r, p: KnownErrorForm(r.POST), act=act)
 
 
 @staff_required
@@ -171,9 +169,11 @@ def ticket_link(request: HttpRequest, reference: str) -> HttpResponse:
     if refused := allow(request, "POST"):
         return refused
     user = current_user(request)
-    problem = Problem.objects.visible_to(user).filter(
-        organization_id=ticket.organization_id, reference=request.POST.get("problem", "").upper()
-    ).first()
+    problem = (
+        Problem.objects.visible_to(user)
+        .filter(organization_id=ticket.organization_id, reference=request.POST.get("problem", "").upper())
+        .first()
+    )
     if problem is None:
         messages.error(request, _("Choose a problem of this client."))
         return redirect("servicedesk:ticket_detail", reference=ticket.reference)
@@ -198,7 +198,7 @@ def incidents_link(request: HttpRequest) -> HttpResponse:
     tickets, unknown = resolve_incidents(parse_references(" ".join(request.POST.getlist("incident"))), user)
     try:
         if unknown:
-            raise services.ValidationError({"incidents": _("Unknown incident: %(references)s.") % {"references": ", ".join(unknown)}})
+            raise ValidationError({"incidents": _("Unknown incident: %(references)s.") % {"references": ", ".join(unknown)}})
         linked = services.link_incidents(problem, by=user, incidents=tickets)
     except SERVICE_ERRORS as error:
         for message in error_messages(error):
@@ -212,6 +212,4 @@ def incidents_link(request: HttpRequest) -> HttpResponse:
 
 
 def _picker_url() -> str:
-    from django.urls import reverse
-
     return reverse("problems:incident_picker")
