@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from vigie.api.views.changes import ChangeTemplateViewSet, ChangeViewSet, FreezePeriodViewSet
 from vigie.api.views.common import REFERENCE_REGEX
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.kpis import KpiViewSet
@@ -45,5 +46,8 @@ router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("services", BusinessServiceViewSet, basename="business-service")
 router.register("kpis", KpiViewSet, basename="kpi")
 router.register("imports", TicketImportViewSet, basename="import")
+router.register("changes", ChangeViewSet, basename="change")
+router.register("change-templates", ChangeTemplateViewSet, basename="change-template")
+router.register("freeze-periods", FreezePeriodViewSet, basename="freeze-period")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("known-errors", KnownErrorViewSet, basename="known-error")
