@@ -45,7 +45,7 @@ def answers(level: str = "medium") -> dict[int, int]:
     for index, question in enumerate(RiskQuestion.objects.filter(is_active=True).prefetch_related("choices")):
         choices = sorted(question.choices.all(), key=lambda c: c.weight)
         pick = choices[0]
-        if level == "medium" and index < 2 or level == "high":
+        if (level == "medium" and index < 2) or level == "high":
             pick = choices[-1]
         chosen[question.pk] = pick.pk
     return chosen

@@ -218,7 +218,11 @@ def test_freeze_refuses_scheduling_unless_a_change_manager_overrides(world):
 def test_client_freeze_does_not_touch_other_clients(world):
     cab = make_cab(world)
     config.create_freeze(
-        by=cab.cm_b, organization=world.client_b, name="Inventaire", starts_at=WINDOW_START, ends_at=WINDOW_START + timedelta(days=1)
+        by=cab.cm_b,
+        organization=world.client_b,
+        name="Inventaire",
+        starts_at=WINDOW_START,
+        ends_at=WINDOW_START + timedelta(days=1),
     )
     assert planning.freezes_for(draft(world)) == []
 

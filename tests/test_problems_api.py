@@ -133,3 +133,17 @@ def test_list_filters_and_constant_queries(world, pm):
         assert api.get("/api/v1/problems/").json()["count"] == 8
     assert len(many.captured_queries) == len(few.captured_queries)
     assert Problem.objects.count() == 8
+
+
+def test_resolve_names_the_change_by_reference(world, pm):
+    from vigie.changes import services as change_services
+
+    problem = services.create_problem(by=pm, organization=world.client_a, title="Lenteurs")
+    fix = change_services.create_change(by=world.tech_a, organization=world.client_a, title="Mise à jour")
+    foreign = change_services.create_change(by=world.tech_b, organization=world.client_b, title="Autre")
+    api = api_as(pm)
+    url = f"/api/v1/problems/{problem.reference}/resolve/"
+    response = api.post(url, {"resolution": "Corrigé", "change": foreign.reference}, format="json")
+    assert response.status_code == 400 and "change" in error_fields(response)
+    response = api.post(url, {"resolution": "Corrigé", "change": fix.reference}, format="json")
+    assert response.status_code == 200 and response.json()["resolving_change"] == fix.reference

@@ -235,3 +235,18 @@ def test_problems_are_visible_to_the_staff_serving_the_client_only(world, pm):
     assert list(Problem.objects.visible_to(world.admin)) == [problem]
     for outsider in (world.tech_b, world.manager_a, world.requester_a, world.manager_b):
         assert not Problem.objects.visible_to(outsider).exists()
+
+
+def test_resolution_through_a_change_of_the_same_client(world, pm):
+    from vigie.changes import services as change_services
+
+    problem = services.create_problem_from_incidents(by=pm, incidents=[incident(world)])
+    fix = change_services.create_change(by=world.tech_a, organization=world.client_a, title="Pilote 4.3 sur le parc")
+    foreign = change_services.create_change(by=world.tech_b, organization=world.client_b, title="Autre client")
+    with pytest.raises(ValidationError) as refused:
+        lifecycle.resolve_problem(problem, by=pm, resolution="x", change=foreign)
+    assert "change" in refused.value.message_dict
+    problem = lifecycle.resolve_problem(problem, by=pm, resolution="Pilote déployé", change=fix)
+    problem.refresh_from_db()
+    assert problem.resolving_change == fix and list(fix.resolved_problems.all()) == [problem]
+    assert problem.events.get(kind=ProblemEventKind.RESOLVED).data["change"] == fix.reference

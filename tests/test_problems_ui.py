@@ -217,3 +217,18 @@ def test_picker_links_to_an_existing_problem(world, pm, login):
     assert set(problem.incidents.all()) == {first, second}
     foreign = services.create_problem(by=world.admin, organization=world.client_b, title="Autre")
     assert client.post("/desk/problems/incidents/link/", {"problem": foreign.reference}).status_code == 404
+
+
+def test_resolve_form_offers_the_clients_changes(world, pm, login):
+    from vigie.changes import services as change_services
+
+    problem = services.create_problem(by=pm, organization=world.client_a, title="Lenteurs")
+    fix = change_services.create_change(by=world.tech_a, organization=world.client_a, title="Mise à jour du pilote")
+    client = login(pm)
+    page = text(client.get(f"/desk/problems/{problem.reference}/"))
+    assert "Mise à jour du pilote" in page
+    response = client.post(f"/desk/problems/{problem.reference}/resolve/", {"resolution": "Corrigé", "change": fix.pk})
+    assert response.status_code == 302
+    problem.refresh_from_db()
+    assert problem.resolving_change == fix
+    assert fix.reference in text(client.get(f"/desk/problems/{problem.reference}/"))

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from vigie.accounts.models import User
 from vigie.catalog.models import BusinessService
-from vigie.problems.models import ProblemStatus
+from vigie.changes.models import Change
+from vigie.problems.models import Problem, ProblemStatus
 from vigie.servicedesk.forms import VigieForm, person_label
 from vigie.servicedesk.models import Category, Level, Ticket
 from vigie.tenancy.models import PROVIDER_ROLES, Organization, OrganizationKind, Role, TechnicianGroup
@@ -161,6 +162,12 @@ class KnownErrorForm(VigieForm):
 
 class ResolveForm(VigieForm):
     resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 3}))
+    change = forms.ModelChoiceField(
+        label=_("Resolved by change"),
+        queryset=Change.objects.none(),
+        required=False,
+        help_text=_("The change that fixed the root cause, if any."),
+    )
     resolve_incidents = forms.BooleanField(label=_("Resolve the open linked incidents too"), required=False)
     incident_resolution = forms.CharField(
         label=_("Resolution text for the incidents"),
@@ -168,6 +175,11 @@ class ResolveForm(VigieForm):
         required=False,
         help_text=_("Empty: the problem's resolution."),
     )
+
+    def __init__(self, *args: Any, problem: Problem, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["change"]
+        field.queryset = Change.objects.visible_to(user).filter(organization_id=problem.organization_id).order_by("-created_at")
 
 
 class StatusActionForm(VigieForm):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.accounts.models import User
+from vigie.changes.models import Change
 from vigie.core.audit import acting_as
 from vigie.problems.delivery import deliver_workaround
 from vigie.problems.models import KnownError, KnownErrorStatus, Problem, ProblemEventKind, ProblemStatus
@@ -152,7 +153,7 @@ def resolve_problem(
     resolution: str,
     resolve_incidents: bool = False,
     incident_resolution: str = "",
-    change: Any = None,
+    change: Change | None = None,
 ) -> Problem:
     """Resolve the problem (its fix is in place); optionally resolve its open incidents with
     ``incident_resolution`` (the problem's resolution when empty)."""
@@ -160,7 +161,7 @@ def resolve_problem(
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationError({"resolution": _("Say how the problem was resolved.")})
-    if change is not None and getattr(change, "organization_id", problem.organization_id) != problem.organization_id:
+    if change is not None and change.organization_id != problem.organization_id:
         raise ValidationError({"change": _("The change belongs to another client.")})
     now = timezone.now()
     with transaction.atomic(), acting_as(by):
@@ -168,7 +169,7 @@ def resolve_problem(
         _move(problem, S.RESOLVED, by, at=now)
         problem.resolution = resolution
         problem.resolved_at = now
-        if change is not None and hasattr(problem, "resolving_change"):
+        if change is not None:
             problem.resolving_change = change
         problem.save()
         KnownError.objects.filter(problem=problem, status=KnownErrorStatus.ACTIVE).update(
@@ -187,7 +188,7 @@ def resolve_problem(
             at=now,
             resolution=resolution,
             resolved_incidents=resolved,
-            change=str(change) if change is not None else None,
+            change=change.reference if change is not None else None,
         )
     return problem
 

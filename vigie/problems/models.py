@@ -102,6 +102,15 @@ class Problem(TimeStampedModel):
     services = models.ManyToManyField(
         "catalog.BusinessService", verbose_name=_("affected business services"), blank=True, related_name="problems"
     )
+    resolving_change = models.ForeignKey(
+        "changes.Change",
+        verbose_name=_("resolved by change"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resolved_problems",
+        help_text=_("The change that fixed the root cause."),
+    )
     root_cause_at = models.DateTimeField(_("root cause found at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

@@ -20,6 +20,7 @@ from vigie.api.serializers.common import (
     UserBriefSerializer,
 )
 from vigie.catalog.models import BusinessService
+from vigie.changes.models import Change
 from vigie.problems.models import KnownError, Problem
 from vigie.servicedesk.models import Category, Level, Ticket
 from vigie.tenancy.access import groups_visible_to, staff_visible_to
@@ -81,6 +82,7 @@ class ProblemSerializer(serializers.ModelSerializer[Problem]):
     services = ServiceBriefSerializer(many=True, read_only=True)
     known_error = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    resolving_change: serializers.SlugRelatedField[Change] = serializers.SlugRelatedField(slug_field="reference", read_only=True)
 
     class Meta:
         model = Problem
@@ -101,6 +103,7 @@ class ProblemSerializer(serializers.ModelSerializer[Problem]):
             "root_cause",
             "workaround",
             "resolution",
+            "resolving_change",
             "incidents",
             "services",
             "known_error",
@@ -206,10 +209,22 @@ class KnownErrorPublishSerializer(StrictSerializer):
 
 class ProblemResolveSerializer(StrictSerializer):
     resolution = serializers.CharField()
+    change = serializers.SlugRelatedField(
+        slug_field="reference",
+        queryset=Change.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("Reference of the change that fixed it, e.g. CHG-000004."),
+    )
     resolve_incidents = serializers.BooleanField(default=False, help_text=_("Resolve the open linked incidents too."))
     incident_resolution = serializers.CharField(
         required=False, allow_blank=True, default="", help_text=_("Empty: the problem's resolution.")
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scope_queryset(self, "change", Change.objects.visible_to(_request_user(self)))
 
 
 class ProblemCancelSerializer(StrictSerializer):

@@ -43,9 +43,9 @@ REFERENCE_PARAMETER = OpenApiParameter(
 
 def _with_relations(problems: Any) -> Any:
     incidents = Prefetch("incidents", queryset=Ticket.objects.only("id", "reference", "title", "status").order_by("pk"))
-    return problems.select_related("organization", "manager", "group", "category", "known_error").prefetch_related(
-        incidents, "services"
-    )
+    return problems.select_related(
+        "organization", "manager", "group", "category", "known_error", "resolving_change"
+    ).prefetch_related(incidents, "services")
 
 
 class ProblemFilter(CommaSeparatedFilterSet):

@@ -159,7 +159,9 @@ def problem_resolve(request: HttpRequest, problem_reference: str) -> HttpRespons
         lifecycle.resolve_problem(problem, by=user, **form.cleaned_data)
         return _("Problem resolved.")
 
-    return _act(request, problem_reference, name="resolve_form", make_form=lambda r, p: ResolveForm(r.POST), act=act)
+    return _act(
+        request, problem_reference, name="resolve_form", make_form=lambda r, p: ResolveForm(r.POST, problem=p, user=user), act=act
+    )
 
 
 @staff_required

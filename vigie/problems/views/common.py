@@ -21,7 +21,7 @@ from vigie.tenancy.models import Organization
 def visible_problem(request: HttpRequest, reference: str) -> Problem:
     """The problem if this user may see it; 404 otherwise, whoever owns it."""
     problems = Problem.objects.visible_to(request.user).select_related(
-        "organization", "manager", "group", "category", "known_error", "known_error__published_by"
+        "organization", "manager", "group", "category", "known_error", "known_error__published_by", "resolving_change"
     )
     return get_object_or_404(problems, reference=reference.upper())
 
@@ -99,7 +99,7 @@ def detail_context(request: HttpRequest, problem: Problem, **bound: forms.Form) 
                 "notify_requesters": known_error.notify_requesters if known_error else False,
             }
         ),
-        "resolve_form": ResolveForm(),
+        "resolve_form": ResolveForm(problem=problem, user=user),
     }
     context.update(bound)
     return context
