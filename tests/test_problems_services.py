@@ -250,3 +250,21 @@ def test_resolution_through_a_change_of_the_same_client(world, pm):
     problem.refresh_from_db()
     assert problem.resolving_change == fix and list(fix.resolved_problems.all()) == [problem]
     assert problem.events.get(kind=ProblemEventKind.RESOLVED).data["change"] == fix.reference
+
+
+def test_demo_problems():
+    from vigie.servicedesk.demo import load_demo
+
+    world = load_demo(tickets=150)
+    known = KnownError.objects.select_related("problem").get()
+    assert known.problem.organization.slug == "martin"
+    assert known.problem.incidents.count() >= 2
+    delivered = WorkaroundDelivery.objects.filter(problem=known.problem).count()
+    assert (
+        delivered
+        == known.problem.incidents.filter(
+            status__in=["new", "assigned", "in_progress", "waiting_customer", "waiting_third_party"]
+        ).count()
+    )
+    assert ("nadia.faure@rhone-numerique.fr", "problem manager") in world.logins
+    assert Problem.objects.filter(status=ProblemStatus.INVESTIGATING).exists()

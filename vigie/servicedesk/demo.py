@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from vigie.accounts.models import User
 from vigie.notifications.dispatch import notifications_suppressed
+from vigie.problems import demo as problems_demo
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.models import Category, Channel, Level, SatisfactionSurvey, Ticket, TicketStatus, TicketType
 from vigie.sla import demo as sla_demo
@@ -369,6 +370,7 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
                 sla_demo.link_service(levels, ticket, extras, now)
         with transaction.atomic():
             answer_surveys(extras, now)
+        problems_demo.load(world)
         # The clocks that ran out in the past escalate now, once, on the timeline only.
         from vigie.sla import clocks, escalations
 
