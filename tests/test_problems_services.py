@@ -268,3 +268,21 @@ def test_demo_problems():
     )
     assert ("nadia.faure@rhone-numerique.fr", "problem manager") in world.logins
     assert Problem.objects.filter(status=ProblemStatus.INVESTIGATING).exists()
+
+
+def test_figures_for_the_monthly_review(world, pm):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vigie.problems.figures import figures_for
+
+    known_problem(world, pm, [incident(world)])
+    done = services.create_problem(by=pm, organization=world.client_a, title="Corrigé")
+    lifecycle.resolve_problem(done, by=pm, resolution="Fait")
+    services.create_problem(by=world.admin, organization=world.client_b, title="Autre client")
+    now = timezone.now()
+    figures = figures_for(world.client_a, now - timedelta(days=1), now + timedelta(minutes=1))
+    assert (figures.opened, figures.resolved, figures.open_now) == (2, 1, 1)
+    assert (figures.known_errors_active, figures.known_errors_published) == (1, 1)
+    assert figures_for(world.client_a, now + timedelta(days=1), now + timedelta(days=2)).opened == 0
