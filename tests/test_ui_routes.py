@@ -29,8 +29,9 @@ from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import BusinessService
 from vigie.notifications.models import InboundEmail
+from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
-from vigie.problems.models import Problem
+from vigie.problems.models import KnownError, Problem
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.inbound.intake import process_message
@@ -125,6 +126,7 @@ class Objects:
     service: BusinessService
     ticket_import: TicketImport
     problem: Problem
+    known_error: KnownError
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -139,6 +141,7 @@ class Objects:
             SlaPolicy: self.policy,
             BusinessService: self.service,
             TicketImport: self.ticket_import,
+            KnownError: self.known_error,
         }
         return by_model.get(model)
 
@@ -166,6 +169,7 @@ def client_b_objects(world) -> Objects:
         expires_at=now + timedelta(days=14),
     )
     calendar, policy, service = service_levels(world, world.client_b)
+    problem = problem_services.create_problem(by=world.admin, organization=world.client_b, title="Secret du cabinet")
     # A history import into client B, whose report names a rejected line of its file.
     history = import_tickets(
         by=world.admin,
@@ -187,8 +191,12 @@ def client_b_objects(world) -> Objects:
         policy=policy,
         service=service,
         ticket_import=history,
-        problem=problem_services.create_problem(
-            by=world.admin, organization=world.client_b, title="Secret du cabinet", incidents=[ticket]
+        problem=problem,
+        known_error=problem_lifecycle.publish_known_error(
+            problem_lifecycle.record_root_cause(problem, by=world.admin, root_cause="Cause"),
+            by=world.admin,
+            symptoms="Secret du cabinet",
+            workaround="Contournement",
         ),
     )
 
@@ -219,7 +227,9 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
     when the route's object is shared reference data."""
     kwargs: dict[str, Any] = {}
     for name in route.parameters:
-        if name in ("reference", "ticket_reference"):
+        if name == "reference" and route.name.startswith("api:problem-"):
+            kwargs[name] = "PRB-999999" if missing else objects.problem.reference
+        elif name in ("reference", "ticket_reference"):
             kwargs[name] = "INC-999999" if missing else objects.ticket.reference
         elif name == "attachment_id":
             kwargs[name] = 999999 if missing else objects.attachment.pk
