@@ -286,3 +286,14 @@ def test_figures_for_the_monthly_review(world, pm):
     assert (figures.opened, figures.resolved, figures.open_now) == (2, 1, 1)
     assert (figures.known_errors_active, figures.known_errors_published) == (1, 1)
     assert figures_for(world.client_a, now + timedelta(days=1), now + timedelta(days=2)).opened == 0
+
+
+def test_links_and_known_errors_are_in_the_audit_trail(world, pm):
+    ticket = incident(world)
+    problem = known_problem(world, pm, [ticket])
+    link = AuditEntry.objects.get(model="problems.problemincident")
+    assert link.actor == pm and link.organization_id == world.client_a.pk
+    assert AuditEntry.objects.filter(model="problems.knownerror", actor=pm, organization=world.client_a).exists()
+    assert not AuditEntry.objects.filter(model="problems.problemevent").exists()
+    services.unlink_incident(problem, by=world.tech_a, incident=ticket)
+    assert AuditEntry.objects.filter(model="problems.problemincident", action="delete", actor=world.tech_a).exists()

@@ -225,7 +225,8 @@ def _link(problem: Problem, tickets: list[Ticket], *, by: User, at: datetime) ->
     new = [ticket for ticket in tickets if ticket.pk not in already]
     if not new:
         return []
-    ProblemIncident.objects.bulk_create(ProblemIncident(problem=problem, ticket=t, linked_at=at, linked_by=by) for t in new)
+    for ticket in new:  # one by one, so that each link lands in the audit trail
+        ProblemIncident.objects.create(problem=problem, ticket=ticket, linked_at=at, linked_by=by)
     event(problem, ProblemEventKind.LINKED, by, at=at, incidents=[ticket.reference for ticket in new])
     known_error = getattr(problem, "known_error", None)
     if known_error is not None and known_error.status == KnownErrorStatus.ACTIVE:
