@@ -36,6 +36,9 @@ from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
+from vigie.problems import lifecycle as problem_lifecycle
+from vigie.problems import services as problem_services
+from vigie.problems.models import KnownError, Problem, ProblemIncident
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.models import (
@@ -93,6 +96,9 @@ TENANT_ROUTES = {
     # The CMDB of client A (a requester sees only the CIs they use).
     "configuration-item": True,
     "relation": True,
+    # Problems and known errors of client A: provider staff serving it only.
+    "problem": True,
+    "known-error": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -158,6 +164,8 @@ class TenantA:
     licence: Licence
     item: ConfigurationItem
     relation: Relation
+    problem: Problem
+    known_error: KnownError
 
 
 @pytest.fixture
@@ -249,12 +257,24 @@ def tenant_a(world: World) -> TenantA:
     item = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Four FOURNEAU-7781", ci_class="server")
     other = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Hyperviseur", ci_class="server")
     relation = cmdb_services.add_relation(by=world.admin, source=item, target=other, kind="runs_on")
+    problem = problem_services.create_problem(
+        by=world.admin, organization=world.client_a, title="Problème CASTOR-6620", incidents=[ticket]
+    )
+    problem = problem_lifecycle.record_root_cause(problem, by=world.admin, root_cause="Cause HERISSON-7781")
+    known_error = problem_lifecycle.publish_known_error(
+        problem, by=world.admin, symptoms="Symptôme BLAIREAU-3390", workaround="Contournement MARMOTTE-1204"
+    )
     secrets = [
         "FOURNEAU-7781",
         ticket.reference,
         "CROISSANT-7781",
         "MADELEINE-2290",
         "ECLAIR-6612",
+        problem.reference,
+        "CASTOR-6620",
+        "HERISSON-7781",
+        "BLAIREAU-3390",
+        "MARMOTTE-1204",
         ticket.title,
         "ERREUR-7731",
         "ZEBRE-4410",
@@ -303,6 +323,8 @@ def tenant_a(world: World) -> TenantA:
         licence=licence,
         item=item,
         relation=relation,
+        problem=problem,
+        known_error=known_error,
     )
 
 
@@ -334,6 +356,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "licence": {"pk": a.licence.pk},
         "configuration-item": {"pk": a.item.pk, "organization_slug": world.client_a.slug},
         "relation": {"pk": a.relation.pk},
+        "problem": {"reference": a.problem.reference},
+        "known-error": {"pk": a.known_error.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -385,6 +409,9 @@ def _snapshot() -> dict[str, int]:
         LicenceKeyReveal,
         ConfigurationItem,
         Relation,
+        Problem,
+        ProblemIncident,
+        KnownError,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -496,6 +523,7 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "licence-list": {"organization": world.client_a.pk, "software": "Intrusion", "seats_purchased": 1},
         "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
+        "problem-list": {"organization": world.client_a.pk, "title": "Intrusion"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

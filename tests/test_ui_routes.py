@@ -40,6 +40,9 @@ from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
 from vigie.notifications.models import InboundEmail
+from vigie.problems import lifecycle as problem_lifecycle
+from vigie.problems import services as problem_services
+from vigie.problems.models import KnownError, Problem
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.importing import import_tickets
 from vigie.servicedesk.inbound.intake import process_message
@@ -149,6 +152,8 @@ class Objects:
     contract: Contract
     licence: Licence
     cmdb: dict[str, int]
+    problem: Problem
+    known_error: KnownError
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -173,6 +178,7 @@ class Objects:
             Licence: self.licence,
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
+            KnownError: self.known_error,
         }
         return by_model.get(model)
 
@@ -202,6 +208,7 @@ def client_b_objects(world) -> Objects:
     calendar, policy, service = service_levels(world, world.client_b)
     change, freeze = change_objects(world, world.client_b, world.tech_b)
     supplier, contract, licence = contract_records(world, world.client_b)
+    problem = problem_services.create_problem(by=world.admin, organization=world.client_b, title="Secret du cabinet")
     # A history import into client B, whose report names a rejected line of its file.
     history = import_tickets(
         by=world.admin,
@@ -237,6 +244,13 @@ def client_b_objects(world) -> Objects:
         contract=contract,
         licence=licence,
         cmdb=cmdb_objects(world, world.client_b, service),
+        problem=problem,
+        known_error=problem_lifecycle.publish_known_error(
+            problem_lifecycle.record_root_cause(problem, by=world.admin, root_cause="Cause"),
+            by=world.admin,
+            symptoms="Secret du cabinet",
+            workaround="Contournement",
+        ),
     )
 
 
@@ -332,7 +346,9 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
     when the route's object is shared reference data."""
     kwargs: dict[str, Any] = {}
     for name in route.parameters:
-        if name in ("reference", "ticket_reference"):
+        if name == "reference" and route.name.startswith("api:problem-"):
+            kwargs[name] = "PRB-999999" if missing else objects.problem.reference
+        elif name in ("reference", "ticket_reference"):
             target = (
                 objects.catalog_ticket if "task_id" in route.parameters or route.namespace == "client_catalog" else objects.ticket
             )
@@ -377,6 +393,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.licence.pk
         elif name in objects.cmdb:
             kwargs[name] = 999999 if missing else objects.cmdb[name]
+        elif name == "problem_reference":
+            kwargs[name] = "PRB-999999" if missing else objects.problem.reference
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -473,6 +491,9 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),
+        "problem_reference": problem_services.create_problem(
+            by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
+        ).reference,
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]

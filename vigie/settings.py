@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
         "ApproverRoleEnum": "vigie.changes.models.ApproverRole",
         "RoleEnum": "vigie.tenancy.models.Role",
         "ReviewOutcomeEnum": "vigie.changes.models.ReviewOutcome",
+        "ProblemStatusEnum": "vigie.problems.models.ProblemStatus",
+        "KnownErrorStatusEnum": "vigie.problems.models.KnownErrorStatus",
     },
 }
 

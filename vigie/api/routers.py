@@ -10,6 +10,7 @@ from vigie.api.views.contracts import ContractViewSet, LicenceViewSet, SupplierV
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.knowledge import ArticleViewSet, KnowledgeCategoryViewSet
 from vigie.api.views.kpis import KpiViewSet
+from vigie.api.views.problems import KnownErrorViewSet, ProblemViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.reviews import ReviewViewSet
 from vigie.api.views.satisfaction import SurveyViewSet
@@ -62,3 +63,5 @@ router.register("contracts", ContractViewSet, basename="contract")
 router.register("licences", LicenceViewSet, basename="licence")
 router.register("configuration-items", ConfigurationItemViewSet, basename="configuration-item")
 router.register("relations", RelationViewSet, basename="relation")
+router.register("problems", ProblemViewSet, basename="problem")
+router.register("known-errors", KnownErrorViewSet, basename="known-error")

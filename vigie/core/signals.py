@@ -34,6 +34,8 @@ UNAUDITED_MODELS = {
     "servicedesk.ticketevent",
     "notifications.outboundemail",
     "servicedesk.ticketcounter",
+    "problems.problemevent",
+    "problems.problemcounter",
     # Computed results, rewritten on every recomputation; the ticket's timeline says what happened.
     "sla.ticketsla",
     "sla.escalationfiring",

@@ -21,6 +21,7 @@ from vigie.changes import demo as change_demo
 from vigie.contracts import demo as contracts_demo
 from vigie.knowledge import demo as knowledge_demo
 from vigie.notifications.dispatch import notifications_suppressed
+from vigie.problems import demo as problems_demo
 from vigie.servicedesk import satisfaction, services
 from vigie.servicedesk.models import Category, Channel, Level, SatisfactionSurvey, Ticket, TicketStatus, TicketType
 from vigie.sla import demo as sla_demo
@@ -377,6 +378,7 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
         with transaction.atomic():
             answer_surveys(extras, now)
             change_demo.load(world.provider, world.clients, list(dict.fromkeys(world.groups.values())), levels, now)
+        problems_demo.load(world)
         # The clocks that ran out in the past escalate now, once, on the timeline only.
         from vigie.sla import clocks, escalations
 
