@@ -104,6 +104,31 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{item['ratio'] if item.get('ratio') is not None else '–'} | {_queries(summary)} | {item['target_text']} | "
                     f"{_verdict(item.get('met'))} |"
                 )
+    cmdb = results.get("cmdb")
+    if cmdb and "impact" in cmdb:
+        dataset = cmdb["dataset"]
+        lines += [
+            "",
+            f"| CMDB ({dataset['cis']:,} CIs, {dataset['relations']:,} relations) | p50 ms | p95 ms | target | met |",
+            "|---|---:|---:|---|---|",
+        ]
+        for key, label in (
+            ("sql", "impact of one CI, recursive SQL"),
+            ("memory", "impact of one CI, in-memory graph"),
+            ("raw_sql", "raw recursive query (baseline)"),
+        ):
+            row = cmdb["impact"][key]
+            target = "p95 ≤ 100 ms" if key != "raw_sql" else "–"
+            lines.append(
+                f"| {label} | {row['p50']} | {row['p95']} | {target} | {_verdict(row.get('met')) if key != 'raw_sql' else '–'} |"
+            )
+        for name, row in (cmdb.get("server") or {}).items():
+            target = f"p95 ≤ {row['target_ms']:.0f} ms" if "target_ms" in row else ("baseline" if name == "bare" else "–")
+            lines.append(
+                f"| {name} (server) | {row['client_ms']['p50']} | {row['client_ms']['p95']} | {target} | {_verdict(row.get('met')) if 'target_ms' in row else '–'} |"
+            )
+    elif cmdb:
+        lines += ["", f"CMDB bench: {cmdb.get('error', 'no figures')}."]
     memory = results.get("memory", {})
     if memory:
         workers = ", ".join(f"{value:.0f}" for value in memory.get("web_workers_mib", []))

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -476,6 +477,20 @@ def run_service_levels(port: int, marker: Any, conninfo: str, options: Options, 
     return results
 
 
+def run_cmdb(options: Options) -> dict[str, Any] | None:
+    """The CMDB bench (``bench.cmdb_bench``: 100,000 CIs, 300,000 relations, a database of its
+    own) in a process of its own, since it sets Django up on that database; its figures are
+    written beside these (``cmdb.json``, ``cmdb.md``) and summed up in this report."""
+    if options.quick:
+        return None
+    log("CMDB bench (bench.cmdb_bench)")
+    done = subprocess.run([sys.executable, "-m", "bench.cmdb_bench"], cwd=REPO, check=False)
+    path = RESULTS / "cmdb.json"
+    if done.returncode != 0 or not path.exists():
+        return {"error": f"bench.cmdb_bench exited with {done.returncode}"}
+    return dict(json.loads(path.read_text()))
+
+
 def wait_for_worker(sink: processes.SmtpSink, *, seconds: float) -> int:
     """Give the worker time to drain the notifications queued by the creation run."""
     deadline = time.monotonic() + seconds
@@ -582,6 +597,7 @@ def main(argv: list[str] | None = None) -> None:
         server.stop()
         worker.stop()
         sink.stop()
+    results["cmdb"] = run_cmdb(options)
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     json_path, md_path, table = report.write(results, options.output_dir, "latest")
     print(table)

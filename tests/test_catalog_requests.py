@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from tests.conftest import World, make_user
 from vigie.catalog import fulfilment
@@ -28,6 +30,15 @@ from vigie.servicedesk.views.timeline import build_timeline
 from vigie.tenancy.models import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests read the English wording (the French one is checked by the catalog tests)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 QUESTIONS = [
     FieldSpec("Nom du collaborateur", FieldKind.SHORT_TEXT, required=True),

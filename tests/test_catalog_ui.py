@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tests.conftest import World, make_user
 from tests.test_catalog_requests import onboarding
@@ -15,6 +17,14 @@ from vigie.servicedesk.models import TicketStatus
 from vigie.tenancy.models import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests read the English wording (the French one is checked by the catalog tests)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def text(response: Any) -> str:

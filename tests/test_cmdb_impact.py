@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tests.conftest import World
 from vigie.catalog.models import BusinessService, Criticality
 from vigie.cmdb import services
 from vigie.cmdb.impact import MEMORY, SQL, analyse, propagate
 from vigie.cmdb.models import CIClass, ConfigurationItem, RedundancyGroup, Relation, RelationKind, ServiceComponent
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests read the English wording (the French one is checked by the catalog tests)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 METHODS = [MEMORY, SQL]
 

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tests.conftest import World
 from vigie.cmdb import services, transfer
 from vigie.cmdb.classes import clean_attributes
 from vigie.cmdb.models import CIClass, ConfigurationItem
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests read the English wording (the French one is checked by the catalog tests)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def seed(world: World) -> None:

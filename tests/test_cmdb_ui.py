@@ -3,16 +3,28 @@ forms with class attributes, deletion of a linked CI, ticket links, visibility."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from tests.conftest import World
 from vigie.catalog.models import BusinessService
 from vigie.cmdb import services
 from vigie.cmdb.models import CIClass, ConfigurationItem, Relation, RelationKind, ServiceComponent, TicketConfigurationItem
 from vigie.servicedesk import services as desk
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests read the English wording (the French one is checked by the catalog tests)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def make(

@@ -4,10 +4,12 @@ resolution that resolves the incidents, and the timeline/audit of it all."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from tests.conftest import World, make_user
 from vigie.accounts.models import User
@@ -20,6 +22,14 @@ from vigie.servicedesk.models import Comment, Level, Ticket, TicketStatus, Ticke
 from vigie.tenancy.models import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Iterator[None]:
+    """These tests read the English wording (the French one is checked by the catalog tests)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -245,3 +245,21 @@ def test_attachment_of_the_portal_is_not_internal(world, tickets, login):
     internal = Attachment.objects.get(filename="interne.txt")
     assert login(world.requester_a).get(f"/portal/attachments/{internal.pk}/").status_code == 404
     assert login(world.tech_a).get(f"/portal/attachments/{internal.pk}/").status_code == 200
+
+
+def test_the_portal_menu_follows_the_role(world, login):
+    """Requesters order and read help; the company's manager and IT contact also read its
+    dashboard and contracts; only the manager, who approves them, is offered the changes."""
+
+    def menu(user) -> set[str]:
+        html = login(user).get("/portal/").content.decode()
+        nav = html[html.index('class="mainnav"') : html.index("</nav>")]
+        return set(re.findall(r'href="(/portal/[^"]*)"', nav))
+
+    everyone = {"/portal/", "/portal/tickets/new/", "/portal/catalog/", "/portal/knowledge/"}
+    company = {"/portal/reports/", "/portal/contracts/"}
+    assert menu(world.requester_a) == everyone
+    assert menu(world.it_contact_a) == everyone | company
+    assert menu(world.manager_a) == everyone | company | {"/portal/changes/"}
+    for path in sorted(menu(world.manager_a)):
+        assert login(world.manager_a).get(path, follow=True).status_code == 200, path

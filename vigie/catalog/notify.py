@@ -24,10 +24,9 @@ from vigie.tenancy.models import Membership, Role
 
 logger = logging.getLogger(__name__)
 
-# The notifications app has no kind of its own for approvals yet: an approval request is filed
-# with the notices about new tickets, a rejection with the resolutions.
-APPROVAL_KIND = OutboundKind.CREATED
-DECISION_KIND = OutboundKind.RESOLVED
+# Approval requests and decisions have kinds of their own in the outgoing-mail log.
+APPROVAL_KIND = OutboundKind.APPROVAL
+DECISION_KIND = OutboundKind.DECISION
 
 
 def approvers_of(request: ServiceRequest) -> list[User]:

@@ -30,14 +30,14 @@ from django.utils.translation import gettext as _
 from vigie.accounts.models import User
 from vigie.contracts.models import Contract, ContractReminder, Renewal
 from vigie.notifications import dispatch, threads
-from vigie.notifications.models import OutboundEmail
+from vigie.notifications.models import OutboundEmail, OutboundKind
 from vigie.tenancy.models import Membership, OrganizationKind, Role
 
 logger = logging.getLogger(__name__)
 
 REMINDER_DAYS = (90, 30, 7)
 # The kind of the queued e-mails (the notifications app lists its kinds for display).
-EMAIL_KIND = "contract"
+EMAIL_KIND = OutboundKind.CONTRACT
 
 
 @dataclass(frozen=True)

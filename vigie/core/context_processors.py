@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from vigie.tenancy.access import access_for
+from vigie.tenancy.models import Membership, Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -20,5 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "vigie_is_admin": access.is_admin,
         # A client's manager or IT contact: the portal shows them their company's dashboard.
         "vigie_sees_company": bool(access.company_wide_client_ids) and not access.is_staff_member,
+        # Asked only by the portal menu of those (a template calls it): a manager approves changes.
+        "vigie_manages_company": lambda: Membership.objects.filter(user=user, role=Role.CLIENT_MANAGER).exists(),
         "vigie_languages": settings.LANGUAGES,
     }

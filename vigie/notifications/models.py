@@ -38,6 +38,9 @@ class OutboundKind(models.TextChoices):
     REJECTION = "rejection", _("Rejected message")
     ESCALATION = "escalation", _("Escalation")
     SATISFACTION = "satisfaction", _("Satisfaction survey")
+    APPROVAL = "approval", _("Approval request")
+    DECISION = "decision", _("Approval decision")
+    CONTRACT = "contract", _("Contract deadline")
 
 
 class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
