@@ -40,7 +40,7 @@ from bench.vocabulary import (
     Vocabulary,
 )
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 MARKER_TABLE = "bench_dataset"
 BIG_TABLES = ("servicedesk_ticket", "servicedesk_comment", "servicedesk_ticketevent")
 BENCH_PASSWORD = "bench-password-2026"
@@ -320,6 +320,8 @@ TICKET_COLUMNS = (
     "reassignment_count",
     "last_activity_at",
     "search_text",
+    "public_message_count",
+    "waited_for_customer",
 )
 COMMENT_COLUMNS = ("id", "ticket_id", "author_id", "author_email", "body", "is_internal", "channel", "created_at")
 EVENT_COLUMNS = ("id", "ticket_id", "at", "actor_id", "kind", "is_internal", "data", "comment_id")
@@ -534,6 +536,8 @@ def generate_history(
                     str(reassignment_count),
                     activity_stamp,
                     search_text,
+                    str(len(public_bodies)),
+                    "t" if status == "waiting_customer" else "f",
                 )
             )
             + ticket_suffix
@@ -641,7 +645,6 @@ def generate(conninfo: str, *, tickets: int, log: Log) -> Marker:
 
     from vigie.core.models import AuditEntry
     from vigie.servicedesk import numbering
-    from vigie.servicedesk.conversation import rebuild_conversation_facts
     from vigie.servicedesk.models import Comment, Ticket, TicketEvent
 
     seconds: dict[str, float] = {}
@@ -702,11 +705,6 @@ def generate(conninfo: str, *, tickets: int, log: Log) -> Marker:
     phase = time.monotonic()
     rebuild_schema_objects(conninfo, objects, log)
     seconds["indexes"] = time.monotonic() - phase
-
-    phase = time.monotonic()
-    rebuild_conversation_facts(connection)
-    seconds["conversation_facts"] = time.monotonic() - phase
-    log(f"  conversation facts of the tickets computed ({seconds['conversation_facts']:.0f} s)")
 
     phase = time.monotonic()
     with psycopg.connect(conninfo, autocommit=True) as admin:
