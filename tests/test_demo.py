@@ -13,7 +13,9 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from vigie.catalog.models import BusinessService
+from vigie.catalog.models import BusinessService, Criticality
+from vigie.cmdb.impact import analyse
+from vigie.cmdb.models import ConfigurationItem
 from vigie.notifications.models import OutboundEmail
 from vigie.servicedesk import satisfaction
 from vigie.servicedesk.demo import SURVEY_COMMENTS, DemoWorld, load_demo
@@ -162,3 +164,16 @@ def check_surveys(world: DemoWorld) -> None:
     for survey in answered:
         assert survey.answered_at is not None and survey.sent_at <= survey.answered_at <= min(survey.expires_at, now)
         assert survey.expires_at == survey.sent_at + timedelta(days=14)
+
+    # Each client's CMDB: the firewall carries the vital service; one hypervisor of the cluster
+    # down leaves the file server up (degraded), both down take it and its services with them.
+    for client in Organization.objects.clients():
+        items = ConfigurationItem.objects.filter(organization=client)
+        assert items.count() >= 12 and items.filter(ci_class="laptop", users__isnull=False).exists()
+        firewall = items.get(name="Pare-feu FW-01")
+        assert any(s.criticality == Criticality.VITAL for s in analyse(firewall).services)
+        hosts = list(items.filter(name__startswith="SRV-HYPER-"))
+        one_down = analyse(hosts[0])
+        assert not one_down.services and one_down.degraded
+        both_down = analyse(hosts)
+        assert "Partages de fichiers" in {impacted.item.name for impacted in both_down.items} and both_down.services

@@ -18,6 +18,7 @@ from django.utils import timezone
 from vigie.accounts.models import User
 from vigie.catalog import demo as catalog_demo
 from vigie.changes import demo as change_demo
+from vigie.cmdb import demo as cmdb_demo
 from vigie.contracts import demo as contracts_demo
 from vigie.knowledge import demo as knowledge_demo
 from vigie.notifications.dispatch import notifications_suppressed
@@ -370,6 +371,8 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
             knowledge_demo.load(world.provider, world.clients)
             catalog_demo.load(world, levels)
             contracts_demo.load(world.clients, world.employees, levels.services, levels.business_hours)
+            admin = User.objects.get(memberships__organization=world.provider, memberships__role=Role.ADMIN)
+            cmdb_demo.load(admin, world.clients, world.employees, levels.services)
         openings = sorted(now - timedelta(days=rng.uniform(0, 182), hours=rng.uniform(0, 9)) for _ in range(tickets))
         for opened in openings:
             with transaction.atomic():

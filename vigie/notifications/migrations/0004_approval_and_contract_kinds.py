@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_outbound_kind_satisfaction'),
+        ("notifications", "0003_outbound_kind_satisfaction"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('created', 'New ticket'), ('acknowledgement', 'Acknowledgement'), ('reply', 'Reply'), ('note', 'Internal note'), ('assigned', 'Assignment'), ('resolved', 'Resolution'), ('rejection', 'Rejected message'), ('escalation', 'Escalation'), ('satisfaction', 'Satisfaction survey'), ('approval', 'Approval request'), ('decision', 'Approval decision'), ('contract', 'Contract deadline')], max_length=20, verbose_name='kind'),
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "New ticket"),
+                    ("acknowledgement", "Acknowledgement"),
+                    ("reply", "Reply"),
+                    ("note", "Internal note"),
+                    ("assigned", "Assignment"),
+                    ("resolved", "Resolution"),
+                    ("rejection", "Rejected message"),
+                    ("escalation", "Escalation"),
+                    ("satisfaction", "Satisfaction survey"),
+                    ("approval", "Approval request"),
+                    ("decision", "Approval decision"),
+                    ("contract", "Contract deadline"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]
