@@ -2,7 +2,7 @@
 
     rm -rf /tmp/uidemo && VIGIE_DATA_DIR=/tmp/uidemo .venv/bin/vigie migrate && VIGIE_DATA_DIR=/tmp/uidemo .venv/bin/vigie demo
     VIGIE_DATA_DIR=/tmp/uidemo VIGIE_PORT=8765 .venv/bin/vigie serve --no-worker &
-    .venv/bin/python -m tests.browser.take_screenshots http://127.0.0.1:8765 docs/img
+    .venv/bin/python -m tests.browser.take_screenshots http://127.0.0.1:8765 docs/img [practices]
 
 Uses Debian's Chromium (never a downloaded browser). Pages are shown in French, the project's first
 language: the browser asks for fr-FR and the demo users have no saved language. Chromium's own
@@ -16,11 +16,13 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
 DEMO_PASSWORD = "vigie-demo-2026"
 TECHNICIAN = "theo.garcia@rhone-numerique.fr"
+ADMIN = "admin@rhone-numerique.fr"
 IT_CONTACT = "hugo.fontaine@boulangerie-martin.fr"
 CHROMIUM = os.environ.get("VIGIE_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
@@ -33,10 +35,43 @@ def log_in(page: Page, base: str, email: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def practices(browser: Any, base: str, out: Path) -> None:
+    """The CMDB, a change and the portal catalog and help articles (issue #4's practices)."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 900}, timezone_id="Europe/Paris")
+    page = context.new_page()
+    log_in(page, base, ADMIN)
+    # The firewall of the bakery: its relations, the graph around it and what its failure stops.
+    page.goto(f"{base}/desk/cmdb/?q=Pare-feu")
+    page.locator("a", has_text="Pare-feu FW-01").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "cmdb-item.png"), full_page=True)
+    page.goto(f"{base}/desk/changes/")
+    page.locator("table a[href*='/desk/changes/']").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "change.png"), full_page=True)
+    context.close()
+
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 860}, timezone_id="Europe/Paris")
+    page = context.new_page()
+    log_in(page, base, IT_CONTACT)
+    page.goto(f"{base}/portal/catalog/")
+    page.screenshot(path=str(out / "portal-catalog.png"), full_page=True)
+    # Typing a request brings up the help articles that may answer it.
+    page.goto(f"{base}/portal/tickets/new/")
+    page.fill("input[name=title]", "Mot de passe Microsoft 365 oublié")
+    page.wait_for_selector(".kb-portal-suggestions li", timeout=5000)
+    page.screenshot(path=str(out / "portal-suggestions.png"), full_page=True)
+    context.close()
+
+
 def main(base: str, out: Path, only: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        if only == "practices":
+            practices(browser, base, out)
+            browser.close()
+            return
         context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 900}, timezone_id="Europe/Paris")
         page = context.new_page()
         log_in(page, base, TECHNICIAN)
@@ -86,4 +121,8 @@ def main(base: str, out: Path, only: str = "") -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8765", Path(sys.argv[2] if len(sys.argv) > 2 else "docs/img"))
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8765",
+        Path(sys.argv[2] if len(sys.argv) > 2 else "docs/img"),
+        sys.argv[3] if len(sys.argv) > 3 else "",
+    )

@@ -27,10 +27,12 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(fields=["organization", "first_response_at"], name="ticket_client_response_idx"),
+            index=models.Index(
+                fields=["organization", "first_response_at"], include=["created_at"], name="ticket_client_response_idx"
+            ),
         ),
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(fields=["organization", "resolved_at"], name="ticket_client_resolved_idx"),
+            index=models.Index(fields=["organization", "resolved_at"], include=["created_at"], name="ticket_client_resolved_idx"),
         ),
     ]
