@@ -45,7 +45,7 @@ def monthly_trend(user: Any, kpi_filter: KpiFilter, months: int = 12) -> list[Tr
             for row in tickets.filter(created_at__gte=first, created_at__lt=last)
             .annotate(month=_month_of("created_at", bounds))
             .values("month")
-            .annotate(opened=Count("pk"))
+            .annotate(opened=Count("*"))
         }
         resolved = {
             row["month"]: row
