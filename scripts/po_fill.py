@@ -19,7 +19,7 @@ from pathlib import Path
 
 def unquote(lines: list[str]) -> str:
     text = "".join(line.strip()[1:-1] for line in lines)
-    return re.sub(r'\\(.)', lambda m: {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}.get(m.group(1), "\\" + m.group(1)), text)
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}.get(m.group(1), "\\" + m.group(1)), text)
 
 
 def quote(text: str) -> str:
@@ -103,7 +103,9 @@ def main() -> int:
     args = parser.parse_args()
     entries = read(args.catalog)
     if args.todo:
-        json.dump({e.msgid: ([""] * 2 if e.plural else "") for e in entries if e.needs_work()}, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(
+            {e.msgid: ([""] * 2 if e.plural else "") for e in entries if e.needs_work()}, sys.stdout, ensure_ascii=False, indent=1
+        )
         return 0
     known: dict[str, str | list[str]] = {}
     for source in args.fill:
