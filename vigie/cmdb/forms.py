@@ -11,7 +11,15 @@ from vigie.accounts.models import User
 from vigie.catalog.forms import possible_owners
 from vigie.catalog.models import BusinessService, Criticality
 from vigie.cmdb.classes import DATE, INTEGER, LIST, attributes_of
-from vigie.cmdb.models import CIStatus, ConfigurationItem, DataClassification, Hosting, RedundancyGroup, RelationKind
+from vigie.cmdb.models import (
+    RECORD_FIELDS,
+    CIStatus,
+    ConfigurationItem,
+    DataClassification,
+    Hosting,
+    RedundancyGroup,
+    RelationKind,
+)
 from vigie.servicedesk.forms import VigieForm, clients_users
 from vigie.sla.forms import StaffChoiceField
 from vigie.tenancy.models import Organization, Site
@@ -24,17 +32,7 @@ COMMON_FIELDS = (
     "criticality",
     "owner",
     "site",
-    "serial_number",
-    "vendor",
-    "model",
-    "purchase_date",
-    "warranty_end",
-    "end_of_support",
-    "data_classification",
-    "hosting",
-    "hosting_provider",
-    "hosting_country",
-    "hosting_jurisdiction",
+    *RECORD_FIELDS,
     "description",
     "external_id",
 )

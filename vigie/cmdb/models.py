@@ -21,6 +21,22 @@ from vigie.catalog.models import Criticality
 from vigie.core.models import TimeStampedModel
 from vigie.tenancy.models import Organization, Site
 
+# The record of any configuration item whatever its class (model, lifecycle, data, hosting), in
+# the order forms, files and the API show it.
+RECORD_FIELDS = (
+    "serial_number",
+    "vendor",
+    "model",
+    "purchase_date",
+    "warranty_end",
+    "end_of_support",
+    "data_classification",
+    "hosting",
+    "hosting_provider",
+    "hosting_country",
+    "hosting_jurisdiction",
+)
+
 
 class CIClass(models.TextChoices):
     SERVER = "server", _("Server")

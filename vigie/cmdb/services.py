@@ -20,6 +20,7 @@ from vigie.catalog.models import BusinessService, Criticality
 from vigie.cmdb import permissions
 from vigie.cmdb.classes import clean_attributes, describe_errors
 from vigie.cmdb.models import (
+    RECORD_FIELDS,
     CIClass,
     ConfigurationItem,
     RedundancyGroup,
@@ -39,17 +40,7 @@ ITEM_FIELDS = (
     "owner",
     "site",
     "criticality",
-    "serial_number",
-    "vendor",
-    "model",
-    "purchase_date",
-    "warranty_end",
-    "end_of_support",
-    "data_classification",
-    "hosting",
-    "hosting_provider",
-    "hosting_country",
-    "hosting_jurisdiction",
+    *RECORD_FIELDS,
     "attributes",
     "description",
     "external_id",

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from vigie.accounts.models import User
 from vigie.cmdb import permissions, services
 from vigie.cmdb.classes import ALL_ATTRIBUTE_NAMES
-from vigie.cmdb.models import ConfigurationItem
+from vigie.cmdb.models import RECORD_FIELDS, ConfigurationItem
 from vigie.tenancy.models import Organization, Site
 
 ATTRIBUTE_COLUMN = "attr:"
@@ -39,17 +39,7 @@ COLUMNS = (
     "criticality",
     "owner",
     "site",
-    "serial_number",
-    "vendor",
-    "model",
-    "purchase_date",
-    "warranty_end",
-    "end_of_support",
-    "data_classification",
-    "hosting",
-    "hosting_provider",
-    "hosting_country",
-    "hosting_jurisdiction",
+    *RECORD_FIELDS,
     "users",
     "description",
 )

@@ -11,7 +11,7 @@ from vigie.accounts.models import User
 from vigie.api.base import StrictFieldsMixin, StrictSerializer, acting_user, scope_queryset
 from vigie.cmdb import services
 from vigie.cmdb.impact import Impact
-from vigie.cmdb.models import ConfigurationItem, RedundancyGroup, Relation, RelationKind
+from vigie.cmdb.models import RECORD_FIELDS, ConfigurationItem, RedundancyGroup, Relation, RelationKind
 from vigie.tenancy.access import access_for, users_visible_to
 from vigie.tenancy.models import Organization, Site
 
@@ -24,17 +24,7 @@ ITEM_FIELDS = [
     "owner",
     "site",
     "criticality",
-    "serial_number",
-    "vendor",
-    "model",
-    "purchase_date",
-    "warranty_end",
-    "end_of_support",
-    "data_classification",
-    "hosting",
-    "hosting_provider",
-    "hosting_country",
-    "hosting_jurisdiction",
+    *RECORD_FIELDS,
     "attributes",
     "users",
     "description",
