@@ -12,6 +12,7 @@ from tests.conftest import World, make_user
 from tests.test_catalog_requests import onboarding
 from vigie.catalog import services as catalog_services
 from vigie.catalog.models import ApprovalState, RequestTemplate, ServiceRequest, TaskState
+from vigie.cmdb import services as cmdb_services
 from vigie.servicedesk import services as desk
 from vigie.servicedesk.models import TicketStatus
 from vigie.tenancy.models import Role
@@ -66,6 +67,12 @@ def test_business_service_objectives_policy_and_read_page(world: World, login: A
     page = text(login(world.tech_a).get(f"/desk/services/{service.pk}/"))
     assert "4 h" in page and "1 h 30" in page and "Contrat or" in page and ticket.reference in page
     assert "100" in page  # availability over 30 days, from the KPI code
+    # The configuration items it stands on, from the CMDB, with their redundancy group.
+    till = cmdb_services.create_item(by=world.admin, organization=world.client_a, name="Caisse TPV-1", ci_class="workstation")
+    group = cmdb_services.create_group(by=world.admin, organization=world.client_a, name="Caisses", minimum_up=1)
+    cmdb_services.add_component(by=world.admin, service=service, item=till, redundancy_group=group)
+    page = text(login(world.tech_a).get(f"/desk/services/{service.pk}/"))
+    assert f'href="/desk/cmdb/{till.pk}/">Caisse TPV-1</a>' in page and "Caisses" in page
     assert login(world.tech_b).get(f"/desk/services/{service.pk}/").status_code == 404
 
 
