@@ -191,6 +191,17 @@ def catch_up_service_levels() -> None:
     )
 
 
+def refresh_monthly_figures() -> float:
+    """What the worker does every hour: the kept figures of the closed months (timed)."""
+    from vigie.reports.kpis import monthly
+
+    started = time.monotonic()
+    rows = monthly.refresh()
+    seconds = time.monotonic() - started
+    log(f"monthly figures of {monthly.KEPT_MONTHS} closed months refreshed: {rows:,} rows in {seconds:.1f} s")
+    return seconds
+
+
 def vacuum_before_measuring(conninfo: str) -> None:
     """What autovacuum would have done by now on a live database: the service-level layer and the
     catch-up rewrite many ticket and clock rows, which leaves their pages not "all visible" (no
@@ -577,6 +588,7 @@ def main(argv: list[str] | None = None) -> None:
         redis.Redis.from_url(options.redis_url).flushdb()
 
     catch_up_service_levels()
+    refresh_monthly_figures()
     vacuum_before_measuring(conninfo)
     fixtures = prepare_fixtures(marker, references=min(500, options.requests))
     log(f"technician sees {fixtures.visible_tickets:,} tickets; search matches {fixtures.search_matches}")

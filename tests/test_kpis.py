@@ -7,7 +7,7 @@ Europe/Paris (see tests/kpi_support.py): 2026-02-28 23:00 UTC → 2026-03-31 22:
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -39,10 +39,12 @@ from vigie.reports.kpis import (
     Compliance,
     DurationStats,
     KpiFilter,
+    TrendPoint,
     compute,
     compute_by_client,
     filter_from_params,
     month_bounds,
+    monthly,
     monthly_trend,
     months_from_params,
     opened_by_category,
@@ -50,6 +52,7 @@ from vigie.reports.kpis import (
 )
 from vigie.reports.kpis.availability import merged_seconds
 from vigie.reports.kpis.expressions import percentile_cont
+from vigie.reports.models import FiguresMonth
 from vigie.servicedesk import services
 from vigie.servicedesk.conversation import rebuild_conversation_facts
 from vigie.servicedesk.models import Category, Level, Ticket, TicketStatus, TicketType
@@ -600,6 +603,43 @@ def test_monthly_trend_by_local_calendar_month(world: World) -> None:
             monthly_trend(world.manager_a, MARCH, months=37)
 
 
+def test_closed_months_come_from_the_figures_the_worker_keeps(world: World) -> None:
+    tech, a = world.tech_a, world.client_a
+    february = open_ticket(tech, a, "2026-02-10 08:00")
+    resolve(february, tech, "2026-03-02 08:00")
+    clocks(february, resolution_met=True, resolution_elapsed_seconds=36000)
+    march = open_ticket(tech, a, "2026-03-05 08:00")
+    resolve(march, tech, "2026-03-05 10:00")
+    clocks(march, resolution_met=False, resolution_elapsed_seconds=7200)
+    april = open_ticket(tech, a, "2026-04-02 08:00")
+    resolve(april, tech, "2026-04-02 09:00")
+    open_ticket(world.tech_b, world.client_b, "2026-03-05 08:00")
+    manager, admin = fresh(world.manager_a), fresh(world.admin)
+
+    with timezone.override(PARIS):
+        april_filter = KpiFilter.for_month(2026, 4, PARIS)
+
+        def trend(user: User, kpi_filter: KpiFilter = april_filter) -> list[TrendPoint]:
+            return monthly_trend(user, kpi_filter, months=3, now=APRIL_15)
+
+        counted = trend(manager)
+        everyone = trend(admin)
+        assert monthly.refresh(now=APRIL_15) >= 3  # Feb and Mar of client A, Mar of client B
+        assert FiguresMonth.objects.filter(month=date(2026, 3, 1)).exists()
+        # The same figures, February and March read from the kept rows (April, not closed, counted).
+        assert trend(manager) == counted
+        assert trend(admin) == everyone and everyone[1].opened == 2
+        # A ticket of March reopened: the kept figures change at the next refresh, not before;
+        # a narrowed trend or a requester's is always counted from the tickets.
+        set_status(march, TicketStatus.IN_PROGRESS, tech, "2026-04-10 08:00")
+        assert trend(manager)[1].resolved == 2
+        assert trend(manager, replace(april_filter, priority=march.priority))[1].resolved == 1
+        assert trend(fresh(world.requester_a))[1].resolved == 0  # a requester sees only their own tickets
+        monthly.refresh(now=APRIL_15)
+        assert trend(manager)[1].resolved == 1
+        assert trend(manager)[1].resolution_compliance == Compliance(met=1, total=1)
+
+
 # Query count: constant, whatever the number of tickets
 
 
@@ -630,8 +670,9 @@ def _statements(queries: list[dict[str, str]]) -> list[dict[str, str]]:
 # services (7); on PostgreSQL one more to set the KPI settings (see kpi_queries), on SQLite two
 # more to read the durations of responses and resolutions for their median and P90.
 COMPUTE_QUERIES = 8 if connection.vendor == "postgresql" else 9
-# monthly_trend: opened and resolved by month (2), and the settings on PostgreSQL.
-TREND_QUERIES = 3 if connection.vendor == "postgresql" else 2
+# monthly_trend: which months the worker has kept (1; none here, so no read of them), opened
+# and resolved by month (2), and the settings on PostgreSQL.
+TREND_QUERIES = 4 if connection.vendor == "postgresql" else 3
 # What the user may see: memberships and the clients their groups serve (or all clients).
 ACCESS_QUERIES = 2
 

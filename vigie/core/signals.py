@@ -39,6 +39,9 @@ UNAUDITED_MODELS = {
     # Computed results, rewritten on every recomputation; the ticket's timeline says what happened.
     "sla.ticketsla",
     "sla.escalationfiring",
+    # Aggregates the worker recomputes every hour from the tickets.
+    "reports.monthlyfigures",
+    "reports.figuresmonth",
 }
 # Rows other audit entries point at: their deletion is tracked so that no entry dangles.
 REFERENCED_MODELS = {"tenancy.organization", settings.AUTH_USER_MODEL.lower()}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from vigie.reports import delivery
+from vigie.reports.kpis import monthly
 from vigie.reports.periods import Month, provider_zone
 from vigie.tenancy.models import Organization
 
@@ -49,3 +51,15 @@ def send_monthly_reviews() -> list[int]:
         send_review(organization.pk, month)
         queued.append(organization.pk)
     return queued
+
+
+@db_periodic_task(crontab(minute="23"))
+def refresh_monthly_figures() -> int:
+    """Every hour: the figures of the closed months that trends and reviews read."""
+    return monthly.refresh()
+
+
+@db_task()
+def refresh_monthly_figures_soon() -> int:
+    """After a history import, whose tickets land in closed months."""
+    return monthly.refresh()

@@ -387,4 +387,8 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
 
         clocks.advance_states(now)
         escalations.run_escalations(now)
+        # The trends read the closed months from the figures the worker keeps: have them now.
+        from vigie.reports.kpis import monthly
+
+        monthly.refresh(now=now)
     return world

@@ -1,17 +1,22 @@
-"""``monthly_trend``: a few KPIs month by month, for charts and the monthly review (two queries,
-each grouping its rows by month)."""
+"""``monthly_trend``: a few KPIs month by month, for charts and the monthly review.
+
+Closed months come from the figures the worker keeps (``monthly.py``) when they can make the
+trend asked for; the other months are counted from the tickets, in two queries each grouping
+its rows by month.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Case, Count, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from vigie.reports.kpis.contract import Compliance, KpiFilter, TrendPoint, month_bounds
-from vigie.reports.kpis.expressions import Seconds, kpi_queries
-from vigie.reports.kpis.figures import MEASURED_STATES, tickets_in_scope
+from vigie.reports.kpis.expressions import kpi_queries
+from vigie.reports.kpis.figures import tickets_in_scope
+from vigie.reports.kpis.monthly import MonthSums, month_of, resolution_seconds, stored_months
 
 MAX_MONTHS = 36
 
@@ -26,64 +31,73 @@ def trend_months(kpi_filter: KpiFilter, months: int) -> list[tuple[datetime, dat
     return [month_bounds(last.year, last.month - back, zone) for back in range(months - 1, -1, -1)]
 
 
-def monthly_trend(user: Any, kpi_filter: KpiFilter, months: int = 12) -> list[TrendPoint]:
+def monthly_trend(user: Any, kpi_filter: KpiFilter, months: int = 12, *, now: datetime | None = None) -> list[TrendPoint]:
     """Opened and resolved tickets, MTTR (business and calendar means) and resolution compliance
     for each of the ``months`` calendar months ending with the month of ``kpi_filter.end − 1 µs``,
     over the tickets ``user`` may see narrowed by the filter (its period only chooses the months).
     Each month counts as the monthly ``compute`` does: opened by creation, the rest by resolution.
     """
     bounds = trend_months(kpi_filter, months)
+    stored = stored_months(user, kpi_filter, bounds, now=now or timezone.now())
+    counted = _counted(user, kpi_filter, bounds[len(stored) :])
+    return [_point(start, sums) for (start, _end), sums in zip(bounds, [*stored, *counted], strict=True)]
+
+
+def _counted(user: Any, kpi_filter: KpiFilter, bounds: list[tuple[datetime, datetime]]) -> list[MonthSums]:
+    """The sums of ``bounds`` counted from the tickets."""
+    if not bounds:
+        return []
     first, last = bounds[0][0], bounds[-1][1]
     tickets = tickets_in_scope(user, kpi_filter)
-    calendar = Seconds(F("resolved_at") - F("created_at"))
-    business = Case(
-        When(sla__resolution_state__in=MEASURED_STATES, then=F("sla__resolution_elapsed_seconds")), output_field=FloatField()
-    )
+    calendar, business = resolution_seconds()
     with kpi_queries():
         opened = {
-            row["month"]: row
+            row["month"]: row["opened"]
             for row in tickets.filter(created_at__gte=first, created_at__lt=last)
-            .annotate(month=_month_of("created_at", bounds))
+            .annotate(month=month_of("created_at", bounds))
             .values("month")
             .annotate(opened=Count("*"))
         }
         resolved = {
             row["month"]: row
             for row in tickets.filter(resolved_at__gte=first, resolved_at__lt=last)
-            .annotate(month=_month_of("resolved_at", bounds))
+            .annotate(month=month_of("resolved_at", bounds))
             .values("month")
             .annotate(
                 resolved=Count("pk"),
-                business=Avg(business),
-                calendar=Avg(calendar),
+                business_sum=Sum(business),
+                business_count=Count(business),
+                calendar_sum=Sum(calendar),
                 met=Count("pk", filter=Q(sla__resolution_met=True)),
                 measured=Count("pk", filter=Q(sla__resolution_met__isnull=False)),
             )
         }
-    nothing: dict[str, Any] = {"opened": 0, "resolved": 0, "business": None, "calendar": None, "met": 0, "measured": 0}
-    points = []
-    for index, (start, _end) in enumerate(bounds):
-        row: dict[str, Any] = {**nothing, **opened.get(index, {}), **resolved.get(index, {})}
-        points.append(
-            TrendPoint(
-                month_start=start,
-                opened=row["opened"],
+    sums = []
+    for index in range(len(bounds)):
+        row = resolved.get(index)
+        if row is None:
+            sums.append(MonthSums(opened=opened.get(index, 0)))
+            continue
+        sums.append(
+            MonthSums(
+                opened=opened.get(index, 0),
                 resolved=row["resolved"],
-                mttr_business_mean=_float(row["business"]),
-                resolution_compliance=Compliance(met=row["met"], total=row["measured"]),
-                mttr_calendar_mean=_float(row["calendar"]),
+                calendar_seconds=float(row["calendar_sum"] or 0),
+                business_seconds=float(row["business_sum"] or 0),
+                business_count=row["business_count"],
+                met=row["met"],
+                measured=row["measured"],
             )
         )
-    return points
+    return sums
 
 
-def _month_of(field: str, bounds: list[tuple[datetime, datetime]]) -> Case:
-    """The index of the month ``field`` falls in (the rows are already within the months)."""
-    return Case(
-        *[When(**{f"{field}__lt": end}, then=Value(index)) for index, (_start, end) in enumerate(bounds)],
-        output_field=IntegerField(),
+def _point(month_start: datetime, sums: MonthSums) -> TrendPoint:
+    return TrendPoint(
+        month_start=month_start,
+        opened=sums.opened,
+        resolved=sums.resolved,
+        mttr_business_mean=sums.business_seconds / sums.business_count if sums.business_count else None,
+        resolution_compliance=Compliance(met=sums.met, total=sums.measured),
+        mttr_calendar_mean=sums.calendar_seconds / sums.resolved if sums.resolved else None,
     )
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)

@@ -290,6 +290,10 @@ def import_tickets(
     report.finished_at = timezone.now()
     with acting_as(by):
         report.save(update_fields=["finished_at", "created", "updated"])
+    # The imported tickets belong to closed months: their kept figures are computed again.
+    from vigie.reports.tasks import refresh_monthly_figures_soon
+
+    transaction.on_commit(refresh_monthly_figures_soon)
     return report
 
 
