@@ -335,7 +335,8 @@ def test_dashboards_query_counts_with_the_real_kpi_functions(world, login):
     limits = {
         (world.tech_a, "/reports/technician/"): 25,
         (world.admin, "/reports/provider/"): 35,
-        (world.manager_a, "/portal/reports/martin/"): 22,
+        # The client's page holds a trend: which closed months the worker kept is one more query.
+        (world.manager_a, "/portal/reports/martin/"): 23,
     }
     for (user, url), limit in limits.items():
         client = login(user)
