@@ -47,27 +47,6 @@ from vigie.tenancy.models import Organization, TechnicianGroup
 MAX_COMMENT = 2000
 
 
-def _status_event(ticket: Ticket, target: str, by: User | None, at: datetime, **data: Any) -> TicketEvent:
-    """Move the ticket (already locked) to ``target`` — or stay, when it is there already or the
-    workflow forbids the move — and write one public status line carrying ``data``."""
-    from vigie.servicedesk import workflow
-
-    previous = ticket.status
-    if target != previous and workflow.can_transition(previous, target):
-        event = desk._set_status(ticket, target, by, at=at)
-    else:
-        event = TicketEvent.objects.create(
-            ticket=ticket, kind=EventKind.STATUS, actor=by, at=at, data={"old": previous, "new": previous}
-        )
-    event.data.update(data)
-    event.save(update_fields=["data"])
-    ticket.last_activity_at = at
-    ticket.save()
-    desk._after_change(ticket, previous_status=previous, by=by)
-    desk._notify([event.pk])
-    return event
-
-
 def _internal_event(ticket: Ticket, by: User | None, at: datetime, **data: Any) -> TicketEvent:
     return TicketEvent.objects.create(ticket=ticket, kind=EventKind.FIELD, actor=by, at=at, is_internal=True, data=data)
 
@@ -153,10 +132,12 @@ def order_request(
             if permissions.can_decide(by, request):
                 # Ordered by one of its approvers: approved on the spot.
                 _record_decision(request, by=by, approved=True, comment=_("Ordered by an approver."), at=now)
-                _status_event(locked, TicketStatus.IN_PROGRESS, by, now, catalog="approved", comment=request.decision_comment)
+                desk.record_workflow_step(
+                    locked, TicketStatus.IN_PROGRESS, by=by, at=now, catalog="approved", comment=request.decision_comment
+                )
                 create_tasks(request, at=now)
             else:
-                _status_event(locked, TicketStatus.WAITING_CUSTOMER, None, now, catalog="approval_requested")
+                desk.record_workflow_step(locked, TicketStatus.WAITING_CUSTOMER, by=None, at=now, catalog="approval_requested")
                 notify.approval_requested(request)
         else:
             create_tasks(request, at=now)
@@ -200,10 +181,10 @@ def decide(request: ServiceRequest, *, by: User, approve: bool, comment: str = "
             raise ValidationError({"decision": _("This request is closed; there is nothing left to decide.")})
         _record_decision(request, by=by, approved=approve, comment=comment, at=now)
         if approve:
-            _status_event(ticket, TicketStatus.IN_PROGRESS, by, now, catalog="approved", comment=comment)
+            desk.record_workflow_step(ticket, TicketStatus.IN_PROGRESS, by=by, at=now, catalog="approved", comment=comment)
             create_tasks(request, at=now)
         else:
-            _status_event(ticket, TicketStatus.CANCELLED, by, now, catalog="rejected", comment=comment)
+            desk.record_workflow_step(ticket, TicketStatus.CANCELLED, by=by, at=now, catalog="rejected", comment=comment)
             notify.request_rejected(request)
     return request
 
@@ -269,7 +250,9 @@ def finish_task(task: FulfilmentTask, *, by: User, skip: bool = False, note: str
                 FulfilmentTask.objects.filter(pk=following.pk).update(state=TaskState.OPEN, updated_at=now)
         if not remaining.exists():
             ticket.resolution = _("Every fulfilment task of the request is done.")
-            _status_event(ticket, TicketStatus.RESOLVED, None, now, catalog="fulfilled", resolution=ticket.resolution)
+            desk.record_workflow_step(
+                ticket, TicketStatus.RESOLVED, by=None, at=now, catalog="fulfilled", resolution=ticket.resolution
+            )
     return task
 
 

@@ -312,6 +312,27 @@ def _reopen(ticket: Ticket, by: User | None, *, at: datetime) -> TicketEvent:
     return event
 
 
+def record_workflow_step(ticket: Ticket, target: str, *, by: User | None, at: datetime, **data: Any) -> TicketEvent:
+    """For another practice's workflow on a ticket (a catalog request's approval and tasks), inside
+    its transaction with the ticket locked: move the ticket to ``target`` — or leave it, when it is
+    there already or the workflow forbids the move — and write one public status line carrying
+    ``data``; the clocks follow and the notifications go out on commit, as for any status change."""
+    previous = ticket.status
+    if target != previous and workflow.can_transition(previous, target):
+        event = _set_status(ticket, target, by, at=at)
+    else:
+        event = TicketEvent.objects.create(
+            ticket=ticket, kind=EventKind.STATUS, actor=by, at=at, data={"old": previous, "new": previous}
+        )
+    event.data.update(data)
+    event.save(update_fields=["data"])
+    ticket.last_activity_at = at
+    ticket.save()
+    _after_change(ticket, previous_status=previous, by=by)
+    _notify([event.pk])
+    return event
+
+
 def change_status(ticket: Ticket, target: str, *, by: User, resolution: str = "", at: datetime | None = None) -> Ticket:
     """Apply an allowed status transition. Resolving needs a resolution note."""
     if target not in TicketStatus.values:
