@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +33,24 @@ def _form_errors(form: RelationForm | ComponentForm | GroupForm | TicketLinkForm
     )
 
 
+def _apply(
+    request: HttpRequest,
+    form: RelationForm | ComponentForm | TicketLinkForm,
+    action: Callable[[dict[str, Any]], object],
+    done: str,
+) -> None:
+    """Run the service ``action`` on the form's data when it is valid, and say how it went."""
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return
+    try:
+        action(form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, _refusal_text(error))
+    else:
+        messages.success(request, done)
+
+
 @staff_required
 def relation_add(request: HttpRequest, item_id: int) -> HttpResponse:
     item = visible_item(request, item_id)
@@ -38,25 +59,19 @@ def relation_add(request: HttpRequest, item_id: int) -> HttpResponse:
     user = current_user(request)
     if not can_manage(user, item.organization_id):
         raise PermissionDenied(refused_message())
-    form = RelationForm(request.POST, item=item)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def add(data: dict[str, Any]) -> object:
         source, target = (item, data["other"]) if data["direction"] == RelationForm.OUTGOING else (data["other"], item)
-        try:
-            services.add_relation(
-                by=user,
-                source=source,
-                target=target,
-                kind=data["kind"],
-                redundancy_group=data["redundancy_group"],
-                description=data["description"],
-            )
-        except ValidationError as error:
-            messages.error(request, _refusal_text(error))
-        else:
-            messages.success(request, _("Relation added."))
-    else:
-        messages.error(request, _form_errors(form))
+        return services.add_relation(
+            by=user,
+            source=source,
+            target=target,
+            kind=data["kind"],
+            redundancy_group=data["redundancy_group"],
+            description=data["description"],
+        )
+
+    _apply(request, RelationForm(request.POST, item=item), add, _("Relation added."))
     return redirect("cmdb:item_detail", item_id=item.pk)
 
 
@@ -72,7 +87,8 @@ def relation_remove(request: HttpRequest, relation_id: int) -> HttpResponse:
     back = request.POST.get("back", "")
     services.remove_relation(relation, by=user)
     messages.success(request, _("Relation removed."))
-    target = back if back.isdigit() and ConfigurationItem.objects.filter(pk=int(back)).exists() else relation.source_id
+    shown = back.isdigit() and ConfigurationItem.objects.visible_to(user).filter(pk=int(back)).exists()
+    target = back if shown else relation.source_id
     return redirect("cmdb:item_detail", item_id=int(target))
 
 
@@ -84,18 +100,14 @@ def component_add(request: HttpRequest, item_id: int) -> HttpResponse:
     user = current_user(request)
     if not can_manage(user, item.organization_id):
         raise PermissionDenied(refused_message())
-    form = ComponentForm(request.POST, item=item)
-    if form.is_valid():
-        try:
-            services.add_component(
-                by=user, service=form.cleaned_data["service"], item=item, redundancy_group=form.cleaned_data["redundancy_group"]
-            )
-        except ValidationError as error:
-            messages.error(request, _refusal_text(error))
-        else:
-            messages.success(request, _("The item now supports the service."))
-    else:
-        messages.error(request, _form_errors(form))
+    _apply(
+        request,
+        ComponentForm(request.POST, item=item),
+        lambda data: services.add_component(
+            by=user, service=data["service"], item=item, redundancy_group=data["redundancy_group"]
+        ),
+        _("The item now supports the service."),
+    )
     return redirect("cmdb:item_detail", item_id=item.pk)
 
 
@@ -202,12 +214,12 @@ def ticket_link(request: HttpRequest, reference: str) -> HttpResponse:
     user = current_user(request)
     if not can_manage(user, ticket.organization_id):
         raise PermissionDenied(refused_message())
-    form = TicketLinkForm(request.POST, organization_id=ticket.organization_id)
-    if form.is_valid():
-        services.link_ticket(by=user, ticket=ticket, item=form.cleaned_data["configuration_item"])
-        messages.success(request, _("Configuration item linked."))
-    else:
-        messages.error(request, _form_errors(form))
+    _apply(
+        request,
+        TicketLinkForm(request.POST, organization_id=ticket.organization_id),
+        lambda data: services.link_ticket(by=user, ticket=ticket, item=data["configuration_item"]),
+        _("Configuration item linked."),
+    )
     return redirect("servicedesk:ticket_detail", reference=ticket.reference)
 
 
