@@ -78,6 +78,7 @@ STRICT_NAMESPACES = frozenset(
         "client_catalog",
         "client_changes",
         "change_feed",
+        "monitoring",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
@@ -87,7 +88,7 @@ TOKEN_NAMESPACES = frozenset({"satisfaction", "change_feed"})
 
 # The staff interface: a 404 for every client user, whatever object the route names.
 STAFF_NAMESPACES = frozenset(
-    {"servicedesk", "sla", "catalog", "reports", "cmdb", "contracts", "changes", "problems", "knowledge"}
+    {"servicedesk", "sla", "catalog", "reports", "cmdb", "contracts", "changes", "problems", "knowledge", "monitoring"}
 )
 # Provider-wide reference data, not owned by a client company: nothing to hide between tenants.
 SHARED_MODELS: frozenset[type[models.Model]] = frozenset({Category, PriorityMatrixCell, TechnicianGroup, KnowledgeCategory})

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "vigie.changes",
     "vigie.problems",
     "vigie.knowledge",
+    "vigie.monitoring",
     "vigie.api",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("desk/changes/", include("vigie.changes.urls")),
     path("desk/problems/", include("vigie.problems.urls")),
     path("desk/knowledge/", include("vigie.knowledge.urls")),
+    path("desk/monitoring/", include("vigie.monitoring.urls")),
     path("desk/", include("vigie.servicedesk.urls")),
     path("portal/reports/", include("vigie.reports.portal_urls")),
     path("portal/knowledge/", include("vigie.knowledge.portal_urls")),

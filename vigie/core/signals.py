@@ -24,6 +24,7 @@ AUDITED_APPS = {
     "changes",
     "problems",
     "knowledge",
+    "monitoring",
 }
 # Fields that change on every save: never worth a line in the trail.
 NOISY_FIELDS = {"updated_at", "last_login", "search_text"}
@@ -42,6 +43,18 @@ UNAUDITED_MODELS = {
     # Aggregates the worker recomputes every hour from the tickets.
     "reports.monthlyfigures",
     "reports.figuresmonth",
+    # Supervision data written at machine speed: results, pings, events, samples and logs.
+    "monitoring.proberesult",
+    "monitoring.ping",
+    "monitoring.alert",
+    "monitoring.alertevent",
+    "monitoring.intakelog",
+    "monitoring.metricsample",
+    "monitoring.metricrollup",
+    "monitoring.machineinventory",
+    "monitoring.inventorysnapshot",
+    "monitoring.installedsoftware",
+    "monitoring.notificationdelivery",
 }
 # Rows other audit entries point at: their deletion is tracked so that no entry dangles.
 REFERENCED_MODELS = {"tenancy.organization", settings.AUTH_USER_MODEL.lower()}

@@ -1,0 +1,1 @@
+"""Heartbeat checks: the Healthchecks-compatible ping API, schedules, and the late/down sweeper."""

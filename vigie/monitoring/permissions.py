@@ -1,0 +1,30 @@
+"""Who may do what in supervision. Visibility itself is each model's ``visible_to``.
+
+- provider staff serving a client read and configure its checks, sources, channels, windows;
+- the client's manager or IT contact reads its checks and alerts in the portal (never settings);
+- anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from vigie.tenancy.access import access_for
+
+
+def is_staff(user: Any) -> bool:
+    return access_for(user).is_staff_member
+
+
+def require_staff(user: Any) -> None:
+    """The staff pages answer 404 to anyone who is not provider staff."""
+    if not is_staff(user):
+        raise Http404
+
+
+def serves(user: Any, organization_id: int) -> bool:
+    """Provider staff serving this client: may configure its supervision."""
+    access = access_for(user)
+    return access.is_superuser or (access.is_staff_member and organization_id in access.company_wide_client_ids)
