@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
-
 from vigie.tenancy.access import access_for
 
 
 def is_staff(user: Any) -> bool:
     return access_for(user).is_staff_member
-
-
-def require_staff(user: Any) -> None:
-    """The staff pages answer 404 to anyone who is not provider staff."""
-    if not is_staff(user):
-        raise Http404
 
 
 def serves(user: Any, organization_id: int) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from vigie.monitoring.permissions import require_staff
+from vigie.servicedesk.views.common import staff_required
 
 
+@staff_required
 def overview(request: HttpRequest) -> HttpResponse:
-    require_staff(request.user)
     return render(request, "monitoring/overview.html", {})

@@ -1,0 +1,1 @@
+"""Machine metrics: storage, downsampling, retention and the series that graphs read."""

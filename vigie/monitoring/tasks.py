@@ -1,0 +1,1 @@
+"""Huey discovers this module: it imports each supervision area's tasks."""
