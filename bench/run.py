@@ -503,18 +503,26 @@ def run_service_levels(port: int, marker: Any, conninfo: str, options: Options, 
     return results
 
 
-def run_cmdb(options: Options) -> dict[str, Any] | None:
-    """The CMDB bench (``bench.cmdb_bench``: 100,000 CIs, 300,000 relations, a database of its
-    own) in a process of its own, since it sets Django up on that database; its figures are
-    written beside these (``cmdb.json``, ``cmdb.md``) and summed up in this report."""
-    if options.quick:
-        return None
-    log("CMDB bench (bench.cmdb_bench)")
-    done = subprocess.run([sys.executable, "-m", "bench.cmdb_bench"], cwd=REPO, check=False)
-    path = RESULTS / "cmdb.json"
+# Benches that set Django up on a database of their own, each run in a process of its own; their
+# figures are written beside these (``<name>.json``, ``<name>.md``) and summed up in this report.
+SUB_BENCHES: tuple[tuple[str, str], ...] = (("bench.cmdb_bench", "cmdb"),)
+
+
+def run_sub_bench(module: str, name: str) -> dict[str, Any]:
+    log(f"{name} bench ({module})")
+    done = subprocess.run([sys.executable, "-m", module], cwd=REPO, check=False)
+    path = RESULTS / f"{name}.json"
     if done.returncode != 0 or not path.exists():
-        return {"error": f"bench.cmdb_bench exited with {done.returncode}"}
+        return {"error": f"{module} exited with {done.returncode}"}
     return dict(json.loads(path.read_text()))
+
+
+def run_sub_benches(options: Options) -> dict[str, Any]:
+    """The CMDB bench (100,000 CIs, 300,000 relations) and the supervision benches (heartbeats,
+    probes, alert intake, metric storage); skipped by ``--quick``."""
+    if options.quick:
+        return {}
+    return {name: run_sub_bench(module, name) for module, name in SUB_BENCHES}
 
 
 def wait_for_worker(sink: processes.SmtpSink, *, seconds: float) -> int:
@@ -625,7 +633,7 @@ def main(argv: list[str] | None = None) -> None:
         server.stop()
         worker.stop()
         sink.stop()
-    results["cmdb"] = run_cmdb(options)
+    results.update(run_sub_benches(options))
     results["elapsed_s"] = round(time.monotonic() - started, 1)
     json_path, md_path, table = report.write(results, options.output_dir, "latest")
     print(table)
