@@ -117,7 +117,17 @@ def test_the_documented_curl_command(world, live_server, tmp_path):
     assert Alert.objects.get(dedup_key="gen:printer/paper").summary == "Plus de papier"
     # The token in the path, for tools that cannot set a header.
     done = subprocess.run(
-        ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--data-binary", body, f"{live_server.url}/intake/generic/{token}/"],
+        [
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--data-binary",
+            body,
+            f"{live_server.url}/intake/generic/{token}/",
+        ],
         capture_output=True,
         check=True,
         timeout=30,
