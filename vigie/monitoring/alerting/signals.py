@@ -14,11 +14,25 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from vigie.monitoring.models import Alert, AlertEvent, AlertEventKind, AlertSeverity, AlertStatus
 
 MAX_KEY = 255
 MAX_SUMMARY = 300
+# What applying a signal may change on an existing alert (written in one statement per batch).
+UPDATED_FIELDS = [
+    "status",
+    "severity",
+    "summary",
+    "description",
+    "labels",
+    "last_seen_at",
+    "occurrences",
+    "fired_at",
+    "resolved_at",
+    "updated_at",
+]
 
 
 @dataclass(frozen=True)
@@ -48,13 +62,22 @@ def record_signals(signals: Sequence[Signal]) -> list[Alert]:
     touched: dict[int, Alert] = {}
     with transaction.atomic():
         # Batch efficiency: the batch's alerts are read and locked in one query (in key order,
-        # so that concurrent batches never deadlock), and its events are inserted in one go.
+        # so that concurrent batches never deadlock); the new alerts, the changed alerts and
+        # the events are then written with one statement each.
         known = _locked_alerts(signals)
         events: list[AlertEvent] = []
         for signal in signals:
             alert = _apply(signal, known, events)
             if alert is not None:
-                touched[alert.pk] = alert
+                touched[id(alert)] = alert
+        created = [alert for alert in touched.values() if alert.pk is None]
+        changed = [alert for alert in touched.values() if alert.pk is not None]
+        Alert.objects.bulk_create(created)
+        if changed:
+            now = timezone.now()
+            for alert in changed:
+                alert.updated_at = now  # bulk_update does not apply auto_now
+            Alert.objects.bulk_update(changed, UPDATED_FIELDS)
         AlertEvent.objects.bulk_create(events)
     return list(touched.values())
 
@@ -80,7 +103,7 @@ def _apply(signal: Signal, known: dict[tuple[int, str], Alert], events: list[Ale
     if alert is None:
         if not signal.firing:
             return None
-        alert = Alert.objects.create(
+        alert = Alert(
             organization_id=signal.organization_id,
             dedup_key=key,
             source_kind=signal.source_kind,
@@ -112,7 +135,6 @@ def _apply(signal: Signal, known: dict[tuple[int, str], Alert], events: list[Ale
         if refired:
             alert.fired_at = signal.at
             alert.resolved_at = None
-        alert.save()
         events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.FIRED if refired else AlertEventKind.REPEATED))
         return alert
     if alert.status == AlertStatus.RESOLVED:
@@ -120,6 +142,5 @@ def _apply(signal: Signal, known: dict[tuple[int, str], Alert], events: list[Ale
     alert.status = AlertStatus.RESOLVED
     alert.resolved_at = signal.at
     alert.last_seen_at = max(alert.last_seen_at, signal.at)
-    alert.save()
     events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.RESOLVED))
     return alert
