@@ -177,7 +177,7 @@ def test_malformed_deliveries_are_400_logged_and_not_half_applied(client, world,
 
 
 def test_size_limit_is_413(client, world, am, settings):
-    source, token = am
+    _source, token = am
     settings.VIGIE_MAX_ALERT_INTAKE_BYTES = 2000
     big = am_payload(*[am_alert(f"big{i}") for i in range(20)])
     response = post(client, URL, big, token)
