@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -32,3 +34,10 @@ class BareApiView(APIView):
 
     def post(self, request: Request) -> Response:
         return Response({"ok": True, "received": len(request.data)}, status=201)
+
+
+@csrf_exempt
+def bare_json(request: HttpRequest) -> HttpResponse:
+    """Parses a JSON body and answers how many alerts it holds: the alert intake's baseline."""
+    payload = json.loads(request.body)
+    return JsonResponse({"received": len(payload.get("alerts", []))})

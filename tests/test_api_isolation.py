@@ -36,6 +36,8 @@ from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
+from vigie.monitoring.models import IntakeSource
+from vigie.monitoring.tokens import issue_source
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
 from vigie.problems.models import KnownError, Problem, ProblemIncident
@@ -99,6 +101,8 @@ TENANT_ROUTES = {
     # Problems and known errors of client A: provider staff serving it only.
     "problem": True,
     "known-error": True,
+    # Intake sources of client A: provider staff serving it only.
+    "intake-source": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -166,6 +170,7 @@ class TenantA:
     relation: Relation
     problem: Problem
     known_error: KnownError
+    intake_source: IntakeSource
 
 
 @pytest.fixture
@@ -301,6 +306,7 @@ def tenant_a(world: World) -> TenantA:
         "MIRABELLE-7712",
         "QUETSCHE-9921",
         "CLE-SECRETE-5566",
+        "Sonde PINSON-4471",
     ]
     return TenantA(
         ticket=ticket,
@@ -325,6 +331,7 @@ def tenant_a(world: World) -> TenantA:
         relation=relation,
         problem=problem,
         known_error=known_error,
+        intake_source=issue_source(by=world.admin, organization=world.client_a, kind="alertmanager", name="Sonde PINSON-4471")[0],
     )
 
 
@@ -358,6 +365,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "relation": {"pk": a.relation.pk},
         "problem": {"reference": a.problem.reference},
         "known-error": {"pk": a.known_error.pk},
+        "intake-source": {"pk": a.intake_source.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -412,11 +420,14 @@ def _snapshot() -> dict[str, int]:
         Problem,
         ProblemIncident,
         KnownError,
+        IntakeSource,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
     state["inactive"] = User.objects.filter(is_active=False).count()
     state["tasks_finished"] = FulfilmentTask.objects.exclude(state="open").count()
+    state["sources_inactive"] = IntakeSource.objects.filter(is_active=False).count()
+    state["source_tokens"] = hash(tuple(IntakeSource.objects.order_by("pk").values_list("token_hash", flat=True)))
     state["requests_decided"] = ServiceRequest.objects.filter(decided_at__isnull=False).count()
     return state
 
@@ -524,6 +535,7 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
         "problem-list": {"organization": world.client_a.pk, "title": "Intrusion"},
+        "intake-source-list": {"organization": world.client_a.pk, "kind": "generic", "name": "Intrusion"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

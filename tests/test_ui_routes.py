@@ -39,6 +39,8 @@ from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
+from vigie.monitoring.models import IntakeSource
+from vigie.monitoring.tokens import issue_source
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -155,6 +157,7 @@ class Objects:
     cmdb: dict[str, int]
     problem: Problem
     known_error: KnownError
+    intake_source: IntakeSource
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -180,6 +183,7 @@ class Objects:
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
             KnownError: self.known_error,
+            IntakeSource: self.intake_source,
         }
         return by_model.get(model)
 
@@ -252,6 +256,7 @@ def client_b_objects(world) -> Objects:
             symptoms="Secret du cabinet",
             workaround="Contournement",
         ),
+        intake_source=issue_source(by=world.admin, organization=world.client_b, kind="generic", name="Secret du cabinet")[0],
     )
 
 
@@ -396,6 +401,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "problem_reference":
             kwargs[name] = "PRB-999999" if missing else objects.problem.reference
+        elif name == "source_id":
+            kwargs[name] = 999999 if missing else objects.intake_source.pk
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -495,6 +502,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "problem_reference": problem_services.create_problem(
             by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
         ).reference,
+        "source_id": issue_source(by=world.admin, organization=world.client_a, kind="zabbix", name="Zabbix")[0].pk,
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]

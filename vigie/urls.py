@@ -31,5 +31,6 @@ urlpatterns = [
     path("feeds/changes/", include("vigie.changes.feed_urls")),
     path("api/", include("vigie.api.urls")),
     path("inbound/email/", include("vigie.servicedesk.inbound.urls")),
+    path("intake/", include("vigie.monitoring.intake.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -153,6 +153,8 @@ class VigieConfig:
     encryption_key_derived: bool = field(default=False)
     # How long a satisfaction survey's link stays open after the ticket is resolved.
     satisfaction_days: int = field(default=14)
+    # Largest alert delivery (Alertmanager, Zabbix, generic webhook) accepted, in bytes.
+    max_alert_intake_bytes: int = field(default=1024 * 1024)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -215,4 +217,5 @@ def load(base_dir: Path) -> VigieConfig:
         encryption_key_derived=not read("ENCRYPTION_KEY"),
         production=production,
         satisfaction_days=_positive("SATISFACTION_DAYS", 14),
+        max_alert_intake_bytes=_positive("MAX_ALERT_INTAKE_BYTES", 1024 * 1024),
     )

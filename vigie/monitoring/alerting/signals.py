@@ -14,11 +14,25 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from vigie.monitoring.models import Alert, AlertEvent, AlertEventKind, AlertSeverity, AlertStatus
 
 MAX_KEY = 255
 MAX_SUMMARY = 300
+# What applying a signal may change on an existing alert (written in one statement per batch).
+UPDATED_FIELDS = [
+    "status",
+    "severity",
+    "summary",
+    "description",
+    "labels",
+    "last_seen_at",
+    "occurrences",
+    "fired_at",
+    "resolved_at",
+    "updated_at",
+]
 
 
 @dataclass(frozen=True)
@@ -47,20 +61,49 @@ def record_signals(signals: Sequence[Signal]) -> list[Alert]:
     """Apply signals in order; returns the alerts touched (a recovery of an unknown key is ignored)."""
     touched: dict[int, Alert] = {}
     with transaction.atomic():
+        # Batch efficiency: the batch's alerts are read and locked in one query (in key order,
+        # so that concurrent batches never deadlock); the new alerts, the changed alerts and
+        # the events are then written with one statement each.
+        known = _locked_alerts(signals)
+        events: list[AlertEvent] = []
         for signal in signals:
-            alert = _apply(signal)
+            alert = _apply(signal, known, events)
             if alert is not None:
-                touched[alert.pk] = alert
+                touched[id(alert)] = alert
+        created = [alert for alert in touched.values() if alert.pk is None]
+        changed = [alert for alert in touched.values() if alert.pk is not None]
+        Alert.objects.bulk_create(created)
+        if changed:
+            now = timezone.now()
+            for alert in changed:
+                alert.updated_at = now  # bulk_update does not apply auto_now
+            Alert.objects.bulk_update(changed, UPDATED_FIELDS)
+        AlertEvent.objects.bulk_create(events)
     return list(touched.values())
 
 
-def _apply(signal: Signal) -> Alert | None:
+def _locked_alerts(signals: Sequence[Signal]) -> dict[tuple[int, str], Alert]:
+    keys_by_client: dict[int, set[str]] = {}
+    for signal in signals:
+        keys_by_client.setdefault(signal.organization_id, set()).add(signal.dedup_key[:MAX_KEY])
+    known: dict[tuple[int, str], Alert] = {}
+    for organization_id, keys in sorted(keys_by_client.items()):
+        for alert in (
+            Alert.objects.select_for_update()
+            .filter(organization_id=organization_id, dedup_key__in=sorted(keys))
+            .order_by("dedup_key")
+        ):
+            known[(organization_id, alert.dedup_key)] = alert
+    return known
+
+
+def _apply(signal: Signal, known: dict[tuple[int, str], Alert], events: list[AlertEvent]) -> Alert | None:
     key = signal.dedup_key[:MAX_KEY]
-    alert = Alert.objects.select_for_update().filter(organization_id=signal.organization_id, dedup_key=key).first()
+    alert = known.get((signal.organization_id, key))
     if alert is None:
         if not signal.firing:
             return None
-        alert = Alert.objects.create(
+        alert = Alert(
             organization_id=signal.organization_id,
             dedup_key=key,
             source_kind=signal.source_kind,
@@ -77,7 +120,8 @@ def _apply(signal: Signal) -> Alert | None:
             last_seen_at=signal.at,
             fired_at=signal.at,
         )
-        AlertEvent.objects.create(alert=alert, at=signal.at, kind=AlertEventKind.FIRED, message=alert.summary[:500])
+        known[(signal.organization_id, key)] = alert
+        events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.FIRED, message=alert.summary[:500]))
         return alert
     if signal.firing:
         refired = alert.status == AlertStatus.RESOLVED
@@ -91,14 +135,12 @@ def _apply(signal: Signal) -> Alert | None:
         if refired:
             alert.fired_at = signal.at
             alert.resolved_at = None
-        alert.save()
-        AlertEvent.objects.create(alert=alert, at=signal.at, kind=AlertEventKind.FIRED if refired else AlertEventKind.REPEATED)
+        events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.FIRED if refired else AlertEventKind.REPEATED))
         return alert
     if alert.status == AlertStatus.RESOLVED:
         return alert
     alert.status = AlertStatus.RESOLVED
     alert.resolved_at = signal.at
     alert.last_seen_at = max(alert.last_seen_at, signal.at)
-    alert.save()
-    AlertEvent.objects.create(alert=alert, at=signal.at, kind=AlertEventKind.RESOLVED)
+    events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.RESOLVED))
     return alert
