@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
 
 def _ms(value: Any) -> str:
     return "–" if value is None else f"{value:.1f}"
@@ -129,6 +131,7 @@ def markdown(results: dict[str, Any]) -> str:
             )
     elif cmdb:
         lines += ["", f"CMDB bench: {cmdb.get('error', 'no figures')}."]
+    lines += supervision_tables(results)
     memory = results.get("memory", {})
     if memory:
         workers = ", ".join(f"{value:.0f}" for value in memory.get("web_workers_mib", []))
@@ -152,3 +155,22 @@ def write(results: dict[str, Any], directory: Path, stem: str) -> tuple[Path, Pa
     table = markdown(results)
     md_path.write_text(table, encoding="utf-8")
     return json_path, md_path, table
+
+
+# Supervision benches: each writes its own short Markdown table beside its JSON figures.
+SUPERVISION_BENCHES = ("heartbeat", "probe", "alert_intake", "metrics")
+
+
+def supervision_tables(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for name in SUPERVISION_BENCHES:
+        entry = results.get(name)
+        if not entry:
+            continue
+        table = RESULTS_DIR / f"{name}.md"
+        if "error" in entry or not table.exists():
+            lines += ["", f"{name} bench: {entry.get('error', 'no figures')}."]
+            continue
+        body = [line for line in table.read_text().splitlines() if not line.startswith("# ")]
+        lines += ["", f"### {name.replace('_', ' ').capitalize()}", *body]
+    return lines

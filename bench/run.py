@@ -505,7 +505,10 @@ def run_service_levels(port: int, marker: Any, conninfo: str, options: Options, 
 
 # Benches that set Django up on a database of their own, each run in a process of its own; their
 # figures are written beside these (``<name>.json``, ``<name>.md``) and summed up in this report.
-SUB_BENCHES: tuple[tuple[str, str], ...] = (("bench.cmdb_bench", "cmdb"),)
+SUB_BENCHES: tuple[tuple[str, str], ...] = (
+    ("bench.cmdb_bench", "cmdb"),
+    ("bench.alert_intake_bench", "alert_intake"),
+)
 
 
 def run_sub_bench(module: str, name: str) -> dict[str, Any]:
