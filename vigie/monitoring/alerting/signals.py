@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
+from vigie.monitoring.alerting import processing
 from vigie.monitoring.models import Alert, AlertEvent, AlertEventKind, AlertSeverity, AlertStatus
 
 MAX_KEY = 255
@@ -51,6 +52,8 @@ def record_signals(signals: Sequence[Signal]) -> list[Alert]:
             alert = _apply(signal)
             if alert is not None:
                 touched[alert.pk] = alert
+        # Maintenance, flapping, incidents and notifications: in the worker, after commit.
+        processing.schedule(pk for pk, alert in touched.items() if alert.needs_processing_since is not None)
     return list(touched.values())
 
 
@@ -76,6 +79,7 @@ def _apply(signal: Signal) -> Alert | None:
             first_seen_at=signal.at,
             last_seen_at=signal.at,
             fired_at=signal.at,
+            needs_processing_since=processing.now(),
         )
         AlertEvent.objects.create(alert=alert, at=signal.at, kind=AlertEventKind.FIRED, message=alert.summary[:500])
         return alert
@@ -91,6 +95,8 @@ def _apply(signal: Signal) -> Alert | None:
         if refired:
             alert.fired_at = signal.at
             alert.resolved_at = None
+        if processing.wants_follow_up(alert, AlertEventKind.FIRED if refired else AlertEventKind.REPEATED):
+            processing.mark(alert)
         alert.save()
         AlertEvent.objects.create(alert=alert, at=signal.at, kind=AlertEventKind.FIRED if refired else AlertEventKind.REPEATED)
         return alert
@@ -99,6 +105,7 @@ def _apply(signal: Signal) -> Alert | None:
     alert.status = AlertStatus.RESOLVED
     alert.resolved_at = signal.at
     alert.last_seen_at = max(alert.last_seen_at, signal.at)
+    processing.mark(alert)
     alert.save()
     AlertEvent.objects.create(alert=alert, at=signal.at, kind=AlertEventKind.RESOLVED)
     return alert
