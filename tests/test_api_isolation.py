@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import World
+from tests.monitoring_alerting_objects import alerting_objects
 from tests.test_api_support import api_as, ticket_of
 from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
@@ -99,6 +100,11 @@ TENANT_ROUTES = {
     # Problems and known errors of client A: provider staff serving it only.
     "problem": True,
     "known-error": True,
+    # Alerting settings of client A: provider staff serving it only.
+    "maintenance-window": True,
+    "notification-channel": True,
+    "alert-policy": True,
+    "alert-acknowledgement": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -166,6 +172,7 @@ class TenantA:
     relation: Relation
     problem: Problem
     known_error: KnownError
+    alerting: dict[str, int]
 
 
 @pytest.fixture
@@ -266,6 +273,7 @@ def tenant_a(world: World) -> TenantA:
     )
     secrets = [
         "FOURNEAU-7781",
+        "GOUPIL-4471",
         ticket.reference,
         "CROISSANT-7781",
         "MADELEINE-2290",
@@ -325,6 +333,7 @@ def tenant_a(world: World) -> TenantA:
         relation=relation,
         problem=problem,
         known_error=known_error,
+        alerting=alerting_objects(world, world.client_a, "GOUPIL-4471"),
     )
 
 
@@ -358,6 +367,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "relation": {"pk": a.relation.pk},
         "problem": {"reference": a.problem.reference},
         "known-error": {"pk": a.known_error.pk},
+        "maintenance-window": {"pk": a.alerting["window_id"]},
+        "notification-channel": {"pk": a.alerting["channel_id"]},
+        "alert-policy": {"pk": a.alerting["policy_id"]},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -524,6 +536,19 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
         "problem-list": {"organization": world.client_a.pk, "title": "Intrusion"},
+        "maintenance-window-list": {
+            "organization": world.client_a.pk,
+            "name": "Intrusion",
+            "starts_at": "2031-01-01T00:00:00Z",
+            "ends_at": "2031-01-02T00:00:00Z",
+        },
+        "notification-channel-list": {
+            "organization": world.client_a.pk,
+            "name": "Intrusion",
+            "kind": "email",
+            "email_addresses": "x@x.test",
+        },
+        "alert-acknowledgement-list": {"alert": tenant_a.alerting["alert_id"]},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

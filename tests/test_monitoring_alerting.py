@@ -80,7 +80,7 @@ def test_later_firings_add_notes_at_most_every_interval_never_a_second_ticket(wo
     signal(world.client_a, T0 + timedelta(minutes=31))
     signal(world.client_a, T0 + timedelta(minutes=35))
     notes = Comment.objects.filter(ticket=alert.ticket, is_internal=True)
-    assert notes.count() == 1 and "still firing" in notes.get().body or "toujours" in notes.get().body
+    assert (notes.count() == 1 and "still firing" in notes.get().body) or "toujours" in notes.get().body
     assert Ticket.objects.count() == 1
 
 

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.mailservers import make_mail
+from tests.monitoring_alerting_objects import alerting_objects
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
@@ -39,6 +40,7 @@ from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
+from vigie.monitoring.models import AlertPolicy, MaintenanceWindow, NotificationChannel
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -155,6 +157,7 @@ class Objects:
     cmdb: dict[str, int]
     problem: Problem
     known_error: KnownError
+    alerting: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -180,6 +183,9 @@ class Objects:
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
             KnownError: self.known_error,
+            MaintenanceWindow: MaintenanceWindow.objects.get(pk=self.alerting["window_id"]),
+            NotificationChannel: NotificationChannel.objects.get(pk=self.alerting["channel_id"]),
+            AlertPolicy: AlertPolicy.objects.get(pk=self.alerting["policy_id"]),
         }
         return by_model.get(model)
 
@@ -252,6 +258,7 @@ def client_b_objects(world) -> Objects:
             symptoms="Secret du cabinet",
             workaround="Contournement",
         ),
+        alerting=alerting_objects(world, world.client_b),
     )
 
 
@@ -396,6 +403,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "problem_reference":
             kwargs[name] = "PRB-999999" if missing else objects.problem.reference
+        elif name in ("window_id", "channel_id", "alert_id", "organization_id"):
+            kwargs[name] = 999999 if missing else objects.alerting[name]
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -492,6 +501,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),
+        **alerting_objects(world, world.client_a, "Le leur"),
         "problem_reference": problem_services.create_problem(
             by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
         ).reference,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +12,17 @@ from vigie.cmdb.models import ConfigurationItem
 from vigie.monitoring.models import AlertPolicy, MaintenanceWindow, NotificationChannel
 from vigie.tenancy.models import Organization
 
+if TYPE_CHECKING:
+    WindowFormBase = forms.ModelForm[MaintenanceWindow]
+    ChannelFormBase = forms.ModelForm[NotificationChannel]
+    PolicyFormBase = forms.ModelForm[AlertPolicy]
+else:  # Django's ModelForm is not subscriptable at run time
+    WindowFormBase = ChannelFormBase = PolicyFormBase = forms.ModelForm
+
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class MaintenanceWindowForm(forms.ModelForm[MaintenanceWindow]):
+class MaintenanceWindowForm(WindowFormBase):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Client"))
 
     class Meta:
@@ -33,7 +40,7 @@ class MaintenanceWindowForm(forms.ModelForm[MaintenanceWindow]):
             fields["organization"].disabled = True
 
 
-class NotificationChannelForm(forms.ModelForm[NotificationChannel]):
+class NotificationChannelForm(ChannelFormBase):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Client"))
     apprise_url = forms.CharField(
         label=_("Apprise URL"),
@@ -79,7 +86,7 @@ class NotificationChannelForm(forms.ModelForm[NotificationChannel]):
         """The service validates; keep the model's own checks out (they know no Apprise)."""
 
 
-class AlertPolicyForm(forms.ModelForm[AlertPolicy]):
+class AlertPolicyForm(PolicyFormBase):
     class Meta:
         model = AlertPolicy
         fields = [
