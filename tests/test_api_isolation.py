@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import World
+from tests.monitoring_alerting_objects import alerting_objects
 from tests.test_api_support import api_as, ticket_of
 from vigie.accounts.models import ApiToken, User
 from vigie.accounts.services import issue_api_token
@@ -103,6 +104,11 @@ TENANT_ROUTES = {
     "known-error": True,
     # Intake sources of client A: provider staff serving it only.
     "intake-source": True,
+    # Alerting settings of client A: provider staff serving it only.
+    "maintenance-window": True,
+    "notification-channel": True,
+    "alert-policy": True,
+    "alert-acknowledgement": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -171,6 +177,7 @@ class TenantA:
     problem: Problem
     known_error: KnownError
     intake_source: IntakeSource
+    alerting: dict[str, int]
 
 
 @pytest.fixture
@@ -271,6 +278,7 @@ def tenant_a(world: World) -> TenantA:
     )
     secrets = [
         "FOURNEAU-7781",
+        "GOUPIL-4471",
         ticket.reference,
         "CROISSANT-7781",
         "MADELEINE-2290",
@@ -332,6 +340,7 @@ def tenant_a(world: World) -> TenantA:
         problem=problem,
         known_error=known_error,
         intake_source=issue_source(by=world.admin, organization=world.client_a, kind="alertmanager", name="Sonde PINSON-4471")[0],
+        alerting=alerting_objects(world, world.client_a, "GOUPIL-4471"),
     )
 
 
@@ -366,6 +375,9 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "problem": {"reference": a.problem.reference},
         "known-error": {"pk": a.known_error.pk},
         "intake-source": {"pk": a.intake_source.pk},
+        "maintenance-window": {"pk": a.alerting["window_id"]},
+        "notification-channel": {"pk": a.alerting["channel_id"]},
+        "alert-policy": {"pk": a.alerting["policy_id"]},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -536,6 +548,19 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
         "problem-list": {"organization": world.client_a.pk, "title": "Intrusion"},
         "intake-source-list": {"organization": world.client_a.pk, "kind": "generic", "name": "Intrusion"},
+        "maintenance-window-list": {
+            "organization": world.client_a.pk,
+            "name": "Intrusion",
+            "starts_at": "2031-01-01T00:00:00Z",
+            "ends_at": "2031-01-02T00:00:00Z",
+        },
+        "notification-channel-list": {
+            "organization": world.client_a.pk,
+            "name": "Intrusion",
+            "kind": "email",
+            "email_addresses": "x@x.test",
+        },
+        "alert-acknowledgement-list": {"alert": tenant_a.alerting["alert_id"]},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.mailservers import make_mail
+from tests.monitoring_alerting_objects import alerting_objects
 from vigie.accounts.models import ApiToken, User, hash_token
 from vigie.catalog import fulfilment
 from vigie.catalog import services as catalog_services
@@ -39,7 +40,7 @@ from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
-from vigie.monitoring.models import IntakeSource
+from vigie.monitoring.models import AlertPolicy, IntakeSource, MaintenanceWindow, NotificationChannel
 from vigie.monitoring.tokens import issue_source
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
@@ -158,6 +159,7 @@ class Objects:
     problem: Problem
     known_error: KnownError
     intake_source: IntakeSource
+    alerting: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -184,6 +186,9 @@ class Objects:
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
             KnownError: self.known_error,
             IntakeSource: self.intake_source,
+            MaintenanceWindow: MaintenanceWindow.objects.get(pk=self.alerting["window_id"]),
+            NotificationChannel: NotificationChannel.objects.get(pk=self.alerting["channel_id"]),
+            AlertPolicy: AlertPolicy.objects.get(pk=self.alerting["policy_id"]),
         }
         return by_model.get(model)
 
@@ -257,6 +262,7 @@ def client_b_objects(world) -> Objects:
             workaround="Contournement",
         ),
         intake_source=issue_source(by=world.admin, organization=world.client_b, kind="generic", name="Secret du cabinet")[0],
+        alerting=alerting_objects(world, world.client_b),
     )
 
 
@@ -403,6 +409,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = "PRB-999999" if missing else objects.problem.reference
         elif name == "source_id":
             kwargs[name] = 999999 if missing else objects.intake_source.pk
+        elif name in ("window_id", "channel_id", "alert_id", "organization_id"):
+            kwargs[name] = 999999 if missing else objects.alerting[name]
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -499,6 +507,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),
+        **alerting_objects(world, world.client_a, "Le leur"),
         "problem_reference": problem_services.create_problem(
             by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
         ).reference,

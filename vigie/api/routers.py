@@ -10,6 +10,12 @@ from vigie.api.views.contracts import ContractViewSet, LicenceViewSet, SupplierV
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.knowledge import ArticleViewSet, KnowledgeCategoryViewSet
 from vigie.api.views.kpis import KpiViewSet
+from vigie.api.views.monitoring_alerting import (
+    AlertAcknowledgementViewSet,
+    AlertPolicyViewSet,
+    MaintenanceWindowViewSet,
+    NotificationChannelViewSet,
+)
 from vigie.api.views.monitoring_intake import IntakeSourceViewSet
 from vigie.api.views.problems import KnownErrorViewSet, ProblemViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
@@ -67,3 +73,7 @@ router.register("relations", RelationViewSet, basename="relation")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("known-errors", KnownErrorViewSet, basename="known-error")
 router.register("intake-sources", IntakeSourceViewSet, basename="intake-source")
+router.register("maintenance-windows", MaintenanceWindowViewSet, basename="maintenance-window")
+router.register("notification-channels", NotificationChannelViewSet, basename="notification-channel")
+router.register("alert-policies", AlertPolicyViewSet, basename="alert-policy")
+router.register("alert-acknowledgements", AlertAcknowledgementViewSet, basename="alert-acknowledgement")

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from vigie.monitoring.alerting import processing
 from vigie.monitoring.models import Alert, AlertEvent, AlertEventKind, AlertSeverity, AlertStatus
 
 MAX_KEY = 255
@@ -31,6 +32,7 @@ UPDATED_FIELDS = [
     "occurrences",
     "fired_at",
     "resolved_at",
+    "needs_processing_since",
     "updated_at",
 ]
 
@@ -79,6 +81,8 @@ def record_signals(signals: Sequence[Signal]) -> list[Alert]:
                 alert.updated_at = now  # bulk_update does not apply auto_now
             Alert.objects.bulk_update(changed, UPDATED_FIELDS)
         AlertEvent.objects.bulk_create(events)
+        # Maintenance, flapping, incidents and notifications: in the worker, after commit.
+        processing.schedule(alert.pk for alert in touched.values() if alert.needs_processing_since is not None)
     return list(touched.values())
 
 
@@ -119,6 +123,7 @@ def _apply(signal: Signal, known: dict[tuple[int, str], Alert], events: list[Ale
             first_seen_at=signal.at,
             last_seen_at=signal.at,
             fired_at=signal.at,
+            needs_processing_since=processing.now(),
         )
         known[(signal.organization_id, key)] = alert
         events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.FIRED, message=alert.summary[:500]))
@@ -135,6 +140,8 @@ def _apply(signal: Signal, known: dict[tuple[int, str], Alert], events: list[Ale
         if refired:
             alert.fired_at = signal.at
             alert.resolved_at = None
+        if processing.wants_follow_up(alert, AlertEventKind.FIRED if refired else AlertEventKind.REPEATED):
+            processing.mark(alert)
         events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.FIRED if refired else AlertEventKind.REPEATED))
         return alert
     if alert.status == AlertStatus.RESOLVED:
@@ -142,5 +149,6 @@ def _apply(signal: Signal, known: dict[tuple[int, str], Alert], events: list[Ale
     alert.status = AlertStatus.RESOLVED
     alert.resolved_at = signal.at
     alert.last_seen_at = max(alert.last_seen_at, signal.at)
+    processing.mark(alert)
     events.append(AlertEvent(alert=alert, at=signal.at, kind=AlertEventKind.RESOLVED))
     return alert

@@ -2,6 +2,7 @@
 
 from vigie.monitoring.models.agents import Agent, InstalledSoftware, InventorySnapshot, MachineInventory
 from vigie.monitoring.models.alerts import (
+    SEVERITY_RANK,
     Alert,
     AlertEvent,
     AlertEventKind,
@@ -30,6 +31,7 @@ from vigie.monitoring.models.notifications import ChannelKind, DeliveryStatus, N
 
 __all__ = [
     "PROBE_KINDS",
+    "SEVERITY_RANK",
     "Agent",
     "Alert",
     "AlertEvent",

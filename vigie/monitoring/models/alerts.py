@@ -96,6 +96,9 @@ class Alert(TimeStampedModel):
     ticket = models.ForeignKey(
         "servicedesk.Ticket", verbose_name=_("incident"), null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
+    # Set when a change of state still has to be followed up (maintenance, flapping, incident,
+    # notifications); cleared by the worker once done. A lost task leaves it set for the sweep.
+    needs_processing_since = models.DateTimeField(_("follow-up pending since"), null=True, blank=True, editable=False)
 
     objects = AlertQuerySet.as_manager()
 
@@ -107,6 +110,11 @@ class Alert(TimeStampedModel):
         indexes = [
             models.Index(fields=["organization", "status", "-last_seen_at"], name="alert_client_status_seen"),
             models.Index(fields=["configuration_item", "-last_seen_at"], name="alert_ci_seen"),
+            models.Index(
+                fields=["needs_processing_since"],
+                name="alert_pending_follow_up",
+                condition=models.Q(needs_processing_since__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
