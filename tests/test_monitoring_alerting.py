@@ -213,3 +213,12 @@ def test_the_supervision_user_cannot_log_in(world, client):
     user.set_password("guessed")
     user.save()
     assert not supervision_user(world.client_a).has_usable_password()  # taken back at next use
+
+
+def test_the_supervision_user_is_never_offered_as_an_assignee(world):
+    from vigie.tenancy.access import staff_visible_to
+
+    user = supervision_user(world.client_a)
+    offered = staff_visible_to(world.admin)
+    assert offered.filter(pk=world.admin.pk).exists()
+    assert not offered.filter(pk=user.pk).exists()

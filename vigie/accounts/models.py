@@ -67,6 +67,9 @@ class User(AbstractUser):
 
 
 TOKEN_PREFIX = "vg_"  # noqa: S105 - a visible prefix, not a secret
+# System accounts (e.g. the supervision user that opens incidents from alerts) live at this
+# reserved domain: nobody logs in with them and they are never offered as assignees.
+SYSTEM_ACCOUNT_DOMAIN = "@vigie.invalid"
 
 
 def hash_token(raw: str) -> str:

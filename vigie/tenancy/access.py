@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from vigie.accounts.models import User
+from vigie.accounts.models import SYSTEM_ACCOUNT_DOMAIN, User
 from vigie.tenancy.models import (
     COMPANY_WIDE_CLIENT_ROLES,
     PROVIDER_ROLES,
@@ -139,7 +139,7 @@ def staff_visible_to(user: Any) -> QuerySet[User]:
     if not access.is_staff_member:
         return User.objects.none()
     members = Membership.objects.filter(organization_id__in=access.provider_ids).values("user_id")
-    return User.objects.filter(pk__in=members, is_active=True)
+    return User.objects.filter(pk__in=members, is_active=True).exclude(email__endswith=SYSTEM_ACCOUNT_DOMAIN)
 
 
 def groups_visible_to(user: Any) -> QuerySet[TechnicianGroup]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from vigie.accounts.models import User
+from vigie.accounts.models import SYSTEM_ACCOUNT_DOMAIN, User
 from vigie.tenancy.access import forget_access
 from vigie.tenancy.models import Membership, Organization, OrganizationKind, Role
 
-SUPERVISION_EMAIL = "monitoring@vigie.invalid"
+SUPERVISION_EMAIL = "monitoring" + SYSTEM_ACCOUNT_DOMAIN
 
 
 class NoProvider(Exception):
