@@ -31,5 +31,7 @@ urlpatterns = [
     path("feeds/changes/", include("vigie.changes.feed_urls")),
     path("api/", include("vigie.api.urls")),
     path("inbound/email/", include("vigie.servicedesk.inbound.urls")),
+    path("agent/v1/", include("vigie.monitoring.agents.urls")),
+    path("glpi/", include("vigie.monitoring.glpi.urls")),
     path("admin/", admin.site.urls),
 ]

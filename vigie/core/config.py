@@ -153,6 +153,8 @@ class VigieConfig:
     encryption_key_derived: bool = field(default=False)
     # How long a satisfaction survey's link stays open after the ticket is resolved.
     satisfaction_days: int = field(default=14)
+    # How many days raw 5-minute machine metrics are kept (hourly and daily rollups last longer).
+    metrics_raw_days: int = field(default=8)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -215,4 +217,5 @@ def load(base_dir: Path) -> VigieConfig:
         encryption_key_derived=not read("ENCRYPTION_KEY"),
         production=production,
         satisfaction_days=_positive("SATISFACTION_DAYS", 14),
+        metrics_raw_days=_positive("METRICS_RAW_DAYS", 8),
     )
