@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from vigie.monitoring.agents.facts import FactsError
+
 MB = 1024 * 1024
 LAPTOP_WORDS = ("laptop", "notebook", "portable", "sub notebook", "hand held", "tablet", "convertible", "detachable")
 SERVER_WORDS = ("server", "rack", "blade", "multi-system")
@@ -59,19 +63,27 @@ def _chassis(value: Any) -> str:
 
 def _list(content: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = content.get(key)
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise FactsError(_("content.%(section)s must be a list of objects.") % {"section": key})
+    return value
 
 
 def _object(content: dict[str, Any], key: str) -> dict[str, Any]:
     value = content.get(key)
-    return value if isinstance(value, dict) else {}
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FactsError(_("content.%(section)s must be an object.") % {"section": key})
+    return value
 
 
 def glpi_facts(message: dict[str, Any]) -> dict[str, Any]:
     """Facts for ``apply_inventory`` from a GLPI inventory message (``content`` and ``deviceid``)."""
     content = message.get("content")
     if not isinstance(content, dict):
-        return {}
+        raise FactsError(_("The inventory has no content object."))
     facts: dict[str, Any] = {"agent_version": _text(content.get("versionclient"))[:32]}
     hardware = _object(content, "hardware")
     bios = _object(content, "bios")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from vigie.monitoring.agents.facts import FactsError
+from vigie.monitoring.agents.facts import FactsError, clean_facts
 from vigie.monitoring.agents.health import health_signals
 from vigie.monitoring.agents.log import log_refusal
 from vigie.monitoring.alerting import record_signals
@@ -46,7 +46,7 @@ def contact_reply() -> dict[str, Any]:
 
 def apply_glpi_inventory(source: IntakeSource, message: dict[str, Any]) -> int:
     """Map and apply one inventory in a transaction; returns the CI's id."""
-    facts = glpi_facts(message)
+    facts = clean_facts(glpi_facts(message))
     if not facts.get("hostname"):
         raise FactsError(_("The inventory has no machine name (content.hardware.name)."))
     itemtype = str(message.get("itemtype") or "Computer")
