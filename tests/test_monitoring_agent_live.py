@@ -78,7 +78,7 @@ def test_the_agent_enrols_reports_and_queues_against_a_live_server(live_server, 
 
     second = agent(config, "run", "--once")
     assert second.returncode == 0, second.stderr
-    assert InventorySnapshot.objects.filter(configuration_item=item).count() == 1  # nothing changed
+    assert InventorySnapshot.objects.filter(configuration_item=item).count() == 1, list(InventorySnapshot.objects.values_list("changes", flat=True))  # nothing changed
     assert Agent.objects.get().last_sequence == 2
 
     # The machine "had" another amount of memory: the next report records exactly that change.
