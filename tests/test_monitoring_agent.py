@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import Client
+from vigie_agent.transport import signed_headers
 
 from vigie.cmdb.models import CIClass, ConfigurationItem
 from vigie.monitoring.inventory import apply_inventory, guess_class
@@ -29,7 +30,6 @@ from vigie.monitoring.models import (
     SourceKind,
 )
 from vigie.monitoring.tokens import issue_source
-from vigie_agent.transport import signed_headers
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -245,7 +245,10 @@ def test_replays_and_duplicates_are_acknowledged_without_being_applied_again(cli
         ([{"sequence": 0, "collected_at": NOW.isoformat()}], "sequence"),
         ([{"sequence": 1}], "collected_at"),
         ([{"sequence": 1, "collected_at": NOW.isoformat(), "metrics": [{"name": "x", "value": "lots"}]}], "metrics[0].value"),
-        ([{"sequence": 1, "collected_at": NOW.isoformat(), "inventory": {"hostname": "a", "memory_bytes": "many"}}], "memory_bytes"),
+        (
+            [{"sequence": 1, "collected_at": NOW.isoformat(), "inventory": {"hostname": "a", "memory_bytes": "many"}}],
+            "memory_bytes",
+        ),
         ([{"sequence": 1, "collected_at": NOW.isoformat(), "inventory": {"hostname": ""}}], "hostname"),
         ([{"sequence": 1, "collected_at": (NOW + timedelta(hours=1)).isoformat()}], "future"),
     ],
@@ -318,7 +321,9 @@ def test_apply_inventory_matches_by_serial_then_name_within_the_client(world):
     by_serial = apply_inventory(world.client_a, facts(), source="agent", at=NOW)
     assert by_serial == existing
     named = ConfigurationItem.objects.create(organization=world.client_a, name="PC-ACCUEIL", ci_class=CIClass.WORKSTATION)
-    by_name = apply_inventory(world.client_a, facts(hostname="pc-accueil", serial_number="To Be Filled By O.E.M."), source="agent", at=NOW)
+    by_name = apply_inventory(
+        world.client_a, facts(hostname="pc-accueil", serial_number="To Be Filled By O.E.M."), source="agent", at=NOW
+    )
     assert by_name == named and by_name.serial_number == ""
     # Another client's machine with the same serial is never touched.
     other = apply_inventory(world.client_b, facts(), source="agent", at=NOW)

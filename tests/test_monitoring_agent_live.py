@@ -43,7 +43,10 @@ def free_port() -> int:
 
 def queued(config: Path) -> list[tuple[int, str]]:
     with sqlite3.connect(config.with_name(config.stem + "-queue.sqlite3")) as db:
-        return [(sequence, json.loads(body)["collected_at"]) for sequence, body in db.execute("SELECT sequence, body FROM report ORDER BY sequence")]
+        return [
+            (sequence, json.loads(body)["collected_at"])
+            for sequence, body in db.execute("SELECT sequence, body FROM report ORDER BY sequence")
+        ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,7 +81,9 @@ def test_the_agent_enrols_reports_and_queues_against_a_live_server(live_server, 
 
     second = agent(config, "run", "--once")
     assert second.returncode == 0, second.stderr
-    assert InventorySnapshot.objects.filter(configuration_item=item).count() == 1, list(InventorySnapshot.objects.values_list("changes", flat=True))  # nothing changed
+    assert InventorySnapshot.objects.filter(configuration_item=item).count() == 1, list(
+        InventorySnapshot.objects.values_list("changes", flat=True)
+    )  # nothing changed
     assert Agent.objects.get().last_sequence == 2
 
     # The machine "had" another amount of memory: the next report records exactly that change.

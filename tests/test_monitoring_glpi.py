@@ -52,7 +52,9 @@ def glpi(world):
 def post(client, token: str, message: Any, content_type: str = "application/x-compress-zlib", raw: bytes | None = None):
     compress, decompress = ENCODINGS[content_type]
     body = raw if raw is not None else compress(json.dumps(message).encode())
-    response = client.post(f"/glpi/{token}/", data=body, content_type=content_type, HTTP_GLPI_AGENT_ID="3a6f1ab0-0c1e-4b8e-9d5e-000000000001")
+    response = client.post(
+        f"/glpi/{token}/", data=body, content_type=content_type, HTTP_GLPI_AGENT_ID="3a6f1ab0-0c1e-4b8e-9d5e-000000000001"
+    )
     assert response["Content-Type"] == content_type
     return response, json.loads(decompress(response.content))
 
@@ -116,7 +118,9 @@ def test_the_same_inventory_twice_changes_nothing_and_an_upgrade_is_recorded(cli
     upgraded["content"]["drives"][0]["free"] = 120000  # room again on C:
     post(client, glpi[1], upgraded, "application/x-compress-gzip")
     latest = InventorySnapshot.objects.order_by("-id").first()
-    assert latest.changes == {"software": {"upgraded": [{"name": "Mozilla Firefox (x64 fr)", "before": "123.0.1", "after": "124.0"}]}}
+    assert latest.changes == {
+        "software": {"upgraded": [{"name": "Mozilla Firefox (x64 fr)", "before": "123.0.1", "after": "124.0"}]}
+    }
     assert Alert.objects.get().status == AlertStatus.RESOLVED
 
 
@@ -157,9 +161,19 @@ def test_unknown_or_other_kind_tokens_are_401(client, world):
         ("application/x-compress-gzip", gzip.compress(b"{not json"), None, "JSON"),
         ("application/json", b"<?xml version='1.0'?><REQUEST><QUERY>PROLOG</QUERY></REQUEST>", None, "XML"),
         ("application/json", None, {"action": "inventory", "content": {"bios": {"ssn": "X"}}}, "machine name"),
-        ("application/json", None, {"action": "inventory", "itemtype": "Printer", "content": {"hardware": {"name": "imp"}}}, "Printer"),
+        (
+            "application/json",
+            None,
+            {"action": "inventory", "itemtype": "Printer", "content": {"hardware": {"name": "imp"}}},
+            "Printer",
+        ),
         ("application/json", None, {"action": "netdiscovery", "content": {}}, "netdiscovery"),
-        ("application/json", None, {"action": "inventory", "content": {"hardware": {"name": "pc"}, "softwares": "many"}}, "software"),
+        (
+            "application/json",
+            None,
+            {"action": "inventory", "content": {"hardware": {"name": "pc"}, "softwares": "many"}},
+            "software",
+        ),
     ],
 )
 def test_malformed_requests_are_400_with_the_reason(client, glpi, content_type, raw, message, reason):

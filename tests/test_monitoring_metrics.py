@@ -69,7 +69,9 @@ def test_closed_hours_are_rolled_up_idempotently(item):
 def test_days_roll_up_from_hours_when_they_close(item):
     day = datetime(2026, 3, 9, tzinfo=UTC)
     with time_machine.travel(day + timedelta(hours=23, minutes=59), tick=False):
-        store_samples(item.pk, five_minutes(day, 288, value=lambda index: 10.0 + index % 12), now=day + timedelta(hours=23, minutes=59))
+        store_samples(
+            item.pk, five_minutes(day, 288, value=lambda index: 10.0 + index % 12), now=day + timedelta(hours=23, minutes=59)
+        )
     roll_up_hours(day, day + timedelta(days=1))
     assert roll_up_days(day, day + timedelta(days=1)) == 1
     daily = MetricRollup.objects.get(resolution=MetricResolution.DAY)
@@ -99,13 +101,23 @@ def test_retention_deletes_expired_rows_in_batches(item, settings, monkeypatch):
     monkeypatch.setattr(rollups, "DELETE_BATCH", 7)
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     MetricSample.objects.bulk_create(
-        [MetricSample(configuration_item=item, name="load.1", at=now - timedelta(days=2, hours=1, minutes=index), value=1) for index in range(20)]
+        [
+            MetricSample(configuration_item=item, name="load.1", at=now - timedelta(days=2, hours=1, minutes=index), value=1)
+            for index in range(20)
+        ]
         + [MetricSample(configuration_item=item, name="load.1", at=now - timedelta(days=1), value=1)]
     )
 
     def rollup(resolution, age):
         return MetricRollup(
-            configuration_item=item, name="load.1", resolution=resolution, bucket_start=now - age, count=1, minimum=1, maximum=1, total=1
+            configuration_item=item,
+            name="load.1",
+            resolution=resolution,
+            bucket_start=now - age,
+            count=1,
+            minimum=1,
+            maximum=1,
+            total=1,
         )
 
     MetricRollup.objects.bulk_create(
@@ -130,17 +142,31 @@ def test_series_reads_raw_hourly_or_daily_by_span(item):
     assert resolution_for(now - timedelta(days=365), now) == MetricResolution.DAY
     MetricSample.objects.create(configuration_item=item, name="cpu.percent", at=now - timedelta(hours=1), value=30)
     MetricRollup.objects.create(
-        configuration_item=item, name="cpu.percent", resolution=MetricResolution.HOUR, bucket_start=now - timedelta(days=5),
-        count=12, minimum=5, maximum=80, total=240,
+        configuration_item=item,
+        name="cpu.percent",
+        resolution=MetricResolution.HOUR,
+        bucket_start=now - timedelta(days=5),
+        count=12,
+        minimum=5,
+        maximum=80,
+        total=240,
     )
     MetricRollup.objects.create(
-        configuration_item=item, name="cpu.percent", resolution=MetricResolution.DAY, bucket_start=now - timedelta(days=200),
-        count=288, minimum=1, maximum=99, total=2880,
+        configuration_item=item,
+        name="cpu.percent",
+        resolution=MetricResolution.DAY,
+        bucket_start=now - timedelta(days=200),
+        count=288,
+        minimum=1,
+        maximum=99,
+        total=2880,
     )
     raw = series(item.pk, "cpu.percent", now - timedelta(days=1), now)
     assert [(point.average, point.minimum, point.maximum) for point in raw] == [(30.0, 30.0, 30.0)]
     hours = series(item.pk, "cpu.percent", now - timedelta(days=30), now)
-    assert [(point.at, point.average, point.minimum, point.maximum) for point in hours] == [(now - timedelta(days=5), 20.0, 5.0, 80.0)]
+    assert [(point.at, point.average, point.minimum, point.maximum) for point in hours] == [
+        (now - timedelta(days=5), 20.0, 5.0, 80.0)
+    ]
     days = series(item.pk, "cpu.percent", now - timedelta(days=365), now)
     assert [(point.average, point.maximum) for point in days] == [(10.0, 99.0)]
     assert metric_names(item.pk) == ["cpu.percent"]

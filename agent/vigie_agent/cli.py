@@ -1,8 +1,8 @@
 """``vigie-agent``: enrol with a Vigie server, then report on a schedule.
 
-    vigie-agent enrol --server https://vigie.example --token vgi_...
-    vigie-agent run [--once]
-    vigie-agent status | inventory
+vigie-agent enrol --server https://vigie.example --token vgi_...
+vigie-agent run [--once]
+vigie-agent status | inventory
 """
 
 from __future__ import annotations
@@ -150,7 +150,16 @@ def main(argv: list[str] | None = None) -> None:
     runner = Runner(config, config_path)
     try:
         if options.command == "status":
-            print(json.dumps({"config": str(config_path), "server": config.server, "agent_id": config.agent_id, "queued": runner.spool.count()}))
+            print(
+                json.dumps(
+                    {
+                        "config": str(config_path),
+                        "server": config.server,
+                        "agent_id": config.agent_id,
+                        "queued": runner.spool.count(),
+                    }
+                )
+            )
         elif options.once:
             sent = runner.round(with_inventory=True)
             queued = runner.spool.count()

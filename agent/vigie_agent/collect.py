@@ -23,7 +23,19 @@ import psutil
 from vigie_agent import __version__
 
 DMI = Path("/sys/class/dmi/id")
-PSEUDO_FILESYSTEMS = {"tmpfs", "devtmpfs", "squashfs", "overlay", "proc", "sysfs", "cgroup", "cgroup2", "devfs", "autofs", "iso9660"}
+PSEUDO_FILESYSTEMS = {
+    "tmpfs",
+    "devtmpfs",
+    "squashfs",
+    "overlay",
+    "proc",
+    "sysfs",
+    "cgroup",
+    "cgroup2",
+    "devfs",
+    "autofs",
+    "iso9660",
+}
 # SMBIOS chassis types (DMTF DSP0134, 7.4.1) grouped as the server reads them.
 LAPTOP_CHASSIS = {8, 9, 10, 11, 14, 30, 31, 32}
 SERVER_CHASSIS = {17, 23, 25, 28, 29}
@@ -35,7 +47,7 @@ def run(command: list[str], timeout: float = 60) -> str:
     if shutil.which(command[0]) is None:
         return ""
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.SubprocessError):
         return ""
     return completed.stdout
@@ -168,7 +180,9 @@ def linux_software() -> list[dict[str, Any]]:
             continue
         name, version, vendor, installed_at = parts
         installed = date.fromtimestamp(int(installed_at)).isoformat() if installed_at.isdigit() else None
-        software.append({"name": name, "version": version, "publisher": "" if vendor == "(none)" else vendor, "installed_on": installed})
+        software.append(
+            {"name": name, "version": version, "publisher": "" if vendor == "(none)" else vendor, "installed_on": installed}
+        )
     return software
 
 
@@ -221,7 +235,9 @@ def linux_updates() -> dict[str, Any]:
     elif shutil.which("dnf"):
         updates["manager"] = "dnf"
         output = run(["dnf", "-q", "check-update"], timeout=300)
-        updates["pending"] = sum(1 for line in output.splitlines() if line and not line.startswith(" ") and "." in line.split()[0])
+        updates["pending"] = sum(
+            1 for line in output.splitlines() if line and not line.startswith(" ") and "." in line.split()[0]
+        )
     return updates
 
 
@@ -279,7 +295,16 @@ def disks() -> list[dict[str, Any]]:
     if not found:
         root = "C:\\" if sys.platform == "win32" else "/"
         usage = psutil.disk_usage(root)
-        found.append({"mount": root, "device": "", "filesystem": "", "total_bytes": usage.total, "free_bytes": usage.free, "used_percent": usage.percent})
+        found.append(
+            {
+                "mount": root,
+                "device": "",
+                "filesystem": "",
+                "total_bytes": usage.total,
+                "free_bytes": usage.free,
+                "used_percent": usage.percent,
+            }
+        )
     return found
 
 
@@ -351,7 +376,11 @@ def metrics() -> list[dict[str, Any]]:
     values.append({"name": "cpu.percent", "value": round(float(psutil.cpu_percent(interval=0.5)), 2)})
     try:
         one, five, fifteen = psutil.getloadavg()
-        values += [{"name": "load.1", "value": round(one, 2)}, {"name": "load.5", "value": round(five, 2)}, {"name": "load.15", "value": round(fifteen, 2)}]
+        values += [
+            {"name": "load.1", "value": round(one, 2)},
+            {"name": "load.5", "value": round(five, 2)},
+            {"name": "load.15", "value": round(fifteen, 2)},
+        ]
     except (OSError, AttributeError):
         pass
     return values

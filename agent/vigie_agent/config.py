@@ -55,7 +55,7 @@ def load(path: Path) -> AgentConfig:
         raise SystemExit(f"vigie-agent: no configuration at {path}; run `vigie-agent enrol` first.") from None
     except ValueError as error:
         raise SystemExit(f"vigie-agent: {path} is not valid JSON: {error}") from None
-    known = {name for name in AgentConfig.__dataclass_fields__}
+    known = set(AgentConfig.__dataclass_fields__)
     return AgentConfig(**{key: value for key, value in data.items() if key in known})
 
 

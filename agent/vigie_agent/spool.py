@@ -19,7 +19,9 @@ class Spool:
         self.max_bytes = max_bytes
         self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS report (sequence INTEGER PRIMARY KEY, body TEXT NOT NULL, size INTEGER NOT NULL)")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS report (sequence INTEGER PRIMARY KEY, body TEXT NOT NULL, size INTEGER NOT NULL)"
+        )
         self.db.execute("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     def close(self) -> None:

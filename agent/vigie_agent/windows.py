@@ -18,7 +18,7 @@ POWERSHELL = ["powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPoli
 def powershell(script: str, timeout: float = 120) -> Any:
     """Run a script whose output is ``ConvertTo-Json``; its value (None on failure)."""
     try:
-        completed = subprocess.run([*POWERSHELL, script], capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+        completed = subprocess.run([*POWERSHELL, script], capture_output=True, text=True, timeout=timeout, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     try:
@@ -35,13 +35,16 @@ def machine_id() -> str:
 
 
 def hardware() -> dict[str, Any]:
-    data = powershell(
-        "$s = Get-CimInstance Win32_ComputerSystem; $b = Get-CimInstance Win32_BIOS; "
-        "$e = Get-CimInstance Win32_SystemEnclosure; $p = Get-CimInstance Win32_Processor | Select-Object -First 1; "
-        "[pscustomobject]@{vendor=$s.Manufacturer; model=$s.Model; serial=$b.SerialNumber; "
-        "bios_version=$b.SMBIOSBIOSVersion; bios_date=$b.ReleaseDate.ToString('yyyy-MM-dd'); "
-        "chassis=@($e.ChassisTypes)[0]; hypervisor=$s.HypervisorPresent; cpu=$p.Name} | ConvertTo-Json"
-    ) or {}
+    data = (
+        powershell(
+            "$s = Get-CimInstance Win32_ComputerSystem; $b = Get-CimInstance Win32_BIOS; "
+            "$e = Get-CimInstance Win32_SystemEnclosure; $p = Get-CimInstance Win32_Processor | Select-Object -First 1; "
+            "[pscustomobject]@{vendor=$s.Manufacturer; model=$s.Model; serial=$b.SerialNumber; "
+            "bios_version=$b.SMBIOSBIOSVersion; bios_date=$b.ReleaseDate.ToString('yyyy-MM-dd'); "
+            "chassis=@($e.ChassisTypes)[0]; hypervisor=$s.HypervisorPresent; cpu=$p.Name} | ConvertTo-Json"
+        )
+        or {}
+    )
     chassis = data.get("chassis")
     return {
         "vendor": (data.get("vendor") or "").strip(),
@@ -56,11 +59,14 @@ def hardware() -> dict[str, Any]:
 
 
 def operating_system() -> dict[str, Any]:
-    data = powershell(
-        "$o = Get-CimInstance Win32_OperatingSystem; [pscustomobject]@{name=$o.Caption; version=$o.Version; "
-        "build=$o.BuildNumber; arch=$o.OSArchitecture; product_type=$o.ProductType; "
-        "installed_on=$o.InstallDate.ToString('yyyy-MM-dd')} | ConvertTo-Json"
-    ) or {}
+    data = (
+        powershell(
+            "$o = Get-CimInstance Win32_OperatingSystem; [pscustomobject]@{name=$o.Caption; version=$o.Version; "
+            "build=$o.BuildNumber; arch=$o.OSArchitecture; product_type=$o.ProductType; "
+            "installed_on=$o.InstallDate.ToString('yyyy-MM-dd')} | ConvertTo-Json"
+        )
+        or {}
+    )
     return {
         "name": (data.get("name") or "Windows").strip(),
         "version": data.get("version") or "",
@@ -121,13 +127,16 @@ def updates() -> dict[str, Any]:
         "Get-HotFix | Where-Object InstalledOn | Sort-Object InstalledOn | Select-Object -Last 1 | "
         "ForEach-Object { $_.InstalledOn.ToUniversalTime().ToString('o') } | ConvertTo-Json"
     )
-    pending = powershell(
-        "$s = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher(); "
-        "$r = $s.Search('IsInstalled=0 and IsHidden=0 and Type=''Software'''); "
-        "$security = @($r.Updates | Where-Object { $_.Categories | Where-Object { $_.Name -match 'Security' } }).Count; "
-        "[pscustomobject]@{pending=$r.Updates.Count; security=$security} | ConvertTo-Json",
-        timeout=600,
-    ) or {}
+    pending = (
+        powershell(
+            "$s = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher(); "
+            "$r = $s.Search('IsInstalled=0 and IsHidden=0 and Type=''Software'''); "
+            "$security = @($r.Updates | Where-Object { $_.Categories | Where-Object { $_.Name -match 'Security' } }).Count; "
+            "[pscustomobject]@{pending=$r.Updates.Count; security=$security} | ConvertTo-Json",
+            timeout=600,
+        )
+        or {}
+    )
     return {
         "manager": "windows-update",
         "pending": pending.get("pending"),
