@@ -21,5 +21,6 @@ def log_refusal(
         reason=reason[:500],
         remote_address=request.META.get("REMOTE_ADDR") or None,
         size=len(raw),
-        excerpt=raw[:EXCERPT].decode("utf-8", "replace"),
+        # A compressed body holds NUL bytes, which PostgreSQL text refuses.
+        excerpt=raw[:EXCERPT].decode("utf-8", "replace").replace("\x00", "\\0"),
     )
