@@ -354,3 +354,16 @@ def test_agent_token_command_prints_a_working_token(world):
 
     with pytest.raises(CommandError):
         call_command("agent-token", "durand", stdout=StringIO(), stderr=StringIO())  # the provider is no client
+
+
+def test_demo_data_gives_machines_an_inventory_a_history_and_metrics(world):
+    from vigie.monitoring.agents.demo import load_demo
+    from vigie.monitoring.metrics.series import series
+
+    laptop = ConfigurationItem.objects.create(organization=world.client_a, name="PC-MAR-01", ci_class=CIClass.LAPTOP)
+    assert load_demo(NOW) == 1
+    assert MachineInventory.objects.get(configuration_item=laptop).os_name == "Microsoft Windows 11 Professionnel"
+    assert InventorySnapshot.objects.filter(configuration_item=laptop).count() == 2  # first inventory, then Firefox upgraded
+    points = series(laptop.pk, "memory.used_percent", NOW - timedelta(days=1), NOW)
+    assert len(points) == 288
+    assert series(laptop.pk, "memory.used_percent", NOW - timedelta(days=7), NOW)  # hourly rollups
