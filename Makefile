@@ -7,10 +7,11 @@ export DJANGO_SETTINGS_MODULE := vigie.settings
 
 .PHONY: run test install lint typecheck migrations-check catalogs unit test-postgres test-browser bench messages compilemessages demo clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml agent/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e agent
 	touch $(STAMP)
 
 install: $(STAMP) compilemessages

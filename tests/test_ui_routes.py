@@ -381,6 +381,9 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             # Client B's survey with a signature this installation did not make; or no survey at all.
             forged = signing.Signer(salt="forged").sign_object([objects.survey.pk, 5])
             kwargs[name] = satisfaction.make_token(999999, 5) if missing else forged
+        elif name == "source_token":
+            # An intake source's token (GLPI Agent): a made-up one opens nothing, for anybody.
+            kwargs[name] = "vgi_forged-token"
         elif name == "calendar_id":
             kwargs[name] = 999999 if missing else objects.calendar.pk
         elif name == "policy_id":

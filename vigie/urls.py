@@ -32,5 +32,7 @@ urlpatterns = [
     path("api/", include("vigie.api.urls")),
     path("inbound/email/", include("vigie.servicedesk.inbound.urls")),
     path("intake/", include("vigie.monitoring.intake.urls")),
+    path("agent/v1/", include("vigie.monitoring.agents.urls")),
+    path("glpi/", include("vigie.monitoring.glpi.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import models
@@ -65,7 +66,7 @@ def _plain(value: Any) -> Any:
         return str(value.pk)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Decimal | FieldFile):
+    if isinstance(value, Decimal | FieldFile | UUID):
         return str(value)
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]

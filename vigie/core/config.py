@@ -155,6 +155,8 @@ class VigieConfig:
     satisfaction_days: int = field(default=14)
     # Largest alert delivery (Alertmanager, Zabbix, generic webhook) accepted, in bytes.
     max_alert_intake_bytes: int = field(default=1024 * 1024)
+    # How many days raw 5-minute machine metrics are kept (hourly and daily rollups last longer).
+    metrics_raw_days: int = field(default=8)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -218,4 +220,5 @@ def load(base_dir: Path) -> VigieConfig:
         production=production,
         satisfaction_days=_positive("SATISFACTION_DAYS", 14),
         max_alert_intake_bytes=_positive("MAX_ALERT_INTAKE_BYTES", 1024 * 1024),
+        metrics_raw_days=_positive("METRICS_RAW_DAYS", 8),
     )

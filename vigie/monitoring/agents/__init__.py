@@ -1,0 +1,1 @@
+"""``vigie-agent`` on the server: enrolment, signed reports, their intake."""

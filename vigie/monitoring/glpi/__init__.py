@@ -1,0 +1,1 @@
+"""GLPI Agent intake: its JSON protocol over HTTP (CONTACT, inventory), mapped to ``apply_inventory``."""
