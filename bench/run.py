@@ -508,6 +508,7 @@ def run_service_levels(port: int, marker: Any, conninfo: str, options: Options, 
 SUB_BENCHES: tuple[tuple[str, str], ...] = (
     ("bench.cmdb_bench", "cmdb"),
     ("bench.alert_intake_bench", "alert_intake"),
+    ("bench.metrics_bench", "metrics"),
 )
 
 

@@ -245,6 +245,15 @@ SPECTACULAR_SETTINGS = {
         "ReviewOutcomeEnum": "vigie.changes.models.ReviewOutcome",
         "ProblemStatusEnum": "vigie.problems.models.ProblemStatus",
         "KnownErrorStatusEnum": "vigie.problems.models.KnownErrorStatus",
+        "AlertSeverityEnum": "vigie.monitoring.models.AlertSeverity",
+        "AlertStatusEnum": "vigie.monitoring.models.AlertStatus",
+        "IntakeSourceKindEnum": "vigie.monitoring.models.SourceKind",
+        "NotificationChannelKindEnum": "vigie.monitoring.models.ChannelKind",
+        "RecurrenceEnum": "vigie.monitoring.models.Recurrence",
+        "CheckKindEnum": "vigie.monitoring.models.CheckKind",
+        "CheckStatusEnum": "vigie.monitoring.models.CheckStatus",
+        "ScheduleKindEnum": "vigie.monitoring.models.ScheduleKind",
+        "RestoreResultEnum": "vigie.monitoring.models.RestoreResult",
     },
 }
 
