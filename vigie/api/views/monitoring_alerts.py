@@ -39,11 +39,15 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet[Any]):
     filter_backends = FILTER_BACKENDS
     filterset_class = AlertFilter
     ordering_fields = ["last_seen_at", "first_seen_at", "severity", "occurrences"]
+    # By default the firing alerts first, the most recently seen first within each status.
+    ordering = ["firing_first", "-last_seen_at"]
+    ordering_expressions = {
+        "firing_first": [Case(When(status=AlertStatus.FIRING, then=Value(0)), default=Value(1), output_field=IntegerField())]
+    }
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self) -> QuerySet[Alert]:
-        firing_first = Case(When(status=AlertStatus.FIRING, then=Value(0)), default=Value(1), output_field=IntegerField())
-        return Alert.objects.visible_to(self.request.user).select_related("ticket").order_by(firing_first, "-last_seen_at", "-id")
+        return Alert.objects.visible_to(self.request.user).select_related("ticket")
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return AlertDetailSerializer if self.action == "retrieve" else AlertSerializer
