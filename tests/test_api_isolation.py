@@ -36,6 +36,10 @@ from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
+from vigie.monitoring import checks as check_services
+from vigie.monitoring.alerting.signals import Signal, record_signal
+from vigie.monitoring.models import Alert as MonitoringAlert
+from vigie.monitoring.models import Check, ProbeResult
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
 from vigie.problems.models import KnownError, Problem, ProblemIncident
@@ -99,6 +103,9 @@ TENANT_ROUTES = {
     # Problems and known errors of client A: provider staff serving it only.
     "problem": True,
     "known-error": True,
+    # Supervision of client A: its staff and its manager and IT contact read it, not its requesters.
+    "check": True,
+    "alert": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -166,6 +173,8 @@ class TenantA:
     relation: Relation
     problem: Problem
     known_error: KnownError
+    check: Check
+    alert: MonitoringAlert
 
 
 @pytest.fixture
@@ -264,7 +273,17 @@ def tenant_a(world: World) -> TenantA:
     known_error = problem_lifecycle.publish_known_error(
         problem, by=world.admin, symptoms="Symptôme BLAIREAU-3390", workaround="Contournement MARMOTTE-1204"
     )
+    check = check_services.create_check(
+        by=world.admin, organization=world.client_a, kind="http", name="Site GAZELLE-4471", target="https://martin.test/"
+    )
+    ProbeResult.objects.create(probe_check=check, at=check.created_at, ok=False, message="Erreur GAZELLE-4471")
+    alert = record_signal(
+        Signal(world.client_a.pk, f"check:{check.pk}", True, check.created_at, "check", summary="Alerte LYNX-3318")
+    )
+    assert alert is not None
     secrets = [
+        "GAZELLE-4471",
+        "LYNX-3318",
         "FOURNEAU-7781",
         ticket.reference,
         "CROISSANT-7781",
@@ -325,6 +344,8 @@ def tenant_a(world: World) -> TenantA:
         relation=relation,
         problem=problem,
         known_error=known_error,
+        check=check,
+        alert=alert,
     )
 
 
@@ -358,6 +379,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "relation": {"pk": a.relation.pk},
         "problem": {"reference": a.problem.reference},
         "known-error": {"pk": a.known_error.pk},
+        "check": {"pk": a.check.pk},
+        "alert": {"pk": a.alert.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -412,12 +435,15 @@ def _snapshot() -> dict[str, int]:
         Problem,
         ProblemIncident,
         KnownError,
+        Check,
+        MonitoringAlert,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
     state["inactive"] = User.objects.filter(is_active=False).count()
     state["tasks_finished"] = FulfilmentTask.objects.exclude(state="open").count()
     state["requests_decided"] = ServiceRequest.objects.filter(decided_at__isnull=False).count()
+    state["checks"] = hash(tuple(Check.objects.order_by("pk").values_list("pk", "name", "status", "retries")))
     return state
 
 
@@ -524,6 +550,7 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
         "problem-list": {"organization": world.client_a.pk, "title": "Intrusion"},
+        "check-list": {"organization": world.client_a.pk, "kind": "http", "name": "Intrusion", "target": "https://x.test/"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

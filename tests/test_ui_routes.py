@@ -39,6 +39,9 @@ from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
+from vigie.monitoring import checks as check_services
+from vigie.monitoring.alerting.signals import Signal, record_signal
+from vigie.monitoring.models import Alert, Check, Ping
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -79,6 +82,7 @@ STRICT_NAMESPACES = frozenset(
         "client_changes",
         "change_feed",
         "monitoring",
+        "client_monitoring",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
@@ -155,6 +159,7 @@ class Objects:
     cmdb: dict[str, int]
     problem: Problem
     known_error: KnownError
+    monitoring: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -180,6 +185,8 @@ class Objects:
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
             KnownError: self.known_error,
+            Check: Check.objects.get(pk=self.monitoring["check_id"]),
+            Alert: Alert.objects.get(pk=self.monitoring["alert_id"]),
         }
         return by_model.get(model)
 
@@ -252,7 +259,21 @@ def client_b_objects(world) -> Objects:
             symptoms="Secret du cabinet",
             workaround="Contournement",
         ),
+        monitoring=monitoring_objects(world, world.client_b),
     )
+
+
+def monitoring_objects(world: Any, organization: Organization) -> dict[str, int]:
+    """A heartbeat of ``organization`` with a ping, and an alert of that check."""
+    check = check_services.create_check(
+        by=world.admin, organization=organization, kind="heartbeat", name="Secret du cabinet : sauvegarde"
+    )
+    ping = Ping.objects.create(heartbeat=check, at=timezone.now(), kind="success", method="POST", body="confidentiel")
+    alert = record_signal(
+        Signal(organization.pk, f"check:{check.pk}", True, timezone.now(), "check", summary="Secret du cabinet", check_id=check.pk)
+    )
+    assert alert is not None
+    return {"check_id": check.pk, "ping_id": ping.pk, "alert_id": alert.pk, "organization_id": organization.pk}
 
 
 def knowledge_article(world: Any, organization: Organization) -> Article:
@@ -394,6 +415,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.licence.pk
         elif name in objects.cmdb:
             kwargs[name] = 999999 if missing else objects.cmdb[name]
+        elif name in objects.monitoring:
+            kwargs[name] = 999999 if missing else objects.monitoring[name]
         elif name == "problem_reference":
             kwargs[name] = "PRB-999999" if missing else objects.problem.reference
         elif name == "pk":
@@ -492,6 +515,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),
+        **monitoring_objects(world, world.client_a),
         "problem_reference": problem_services.create_problem(
             by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
         ).reference,
