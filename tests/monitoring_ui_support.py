@@ -55,11 +55,18 @@ def add_pings(check: Check, now: datetime, count: int, *, every: timedelta, body
     )
 
 
-def fire(
-    organization: Organization, key: str, summary: str, at: datetime, *, severity: str = "critical", **extra: Any
-) -> Alert:
+def fire(organization: Organization, key: str, summary: str, at: datetime, *, severity: str = "critical", **extra: Any) -> Alert:
     alert = record_signal(
-        Signal(organization.pk, key, True, at, source_kind=extra.pop("source_kind", "check"), summary=summary, severity=severity, **extra)
+        Signal(
+            organization.pk,
+            key,
+            True,
+            at,
+            source_kind=extra.pop("source_kind", "check"),
+            summary=summary,
+            severity=severity,
+            **extra,
+        )
     )
     assert alert is not None
     return alert

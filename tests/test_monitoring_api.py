@@ -53,7 +53,12 @@ def test_staff_create_a_heartbeat_and_read_its_ping_url(world, settings):
     assert manager.patch(f"/api/v1/checks/{check.pk}/", {"name": "x"}, format="json").status_code == 403
     assert manager.post(f"/api/v1/checks/{check.pk}/pause/", {}, format="json").status_code == 403
     assert manager.delete(f"/api/v1/checks/{check.pk}/").status_code == 403
-    assert manager.post("/api/v1/checks/", {"organization": world.client_a.pk, "kind": "http", "name": "x"}, format="json").status_code == 403
+    assert (
+        manager.post(
+            "/api/v1/checks/", {"organization": world.client_a.pk, "kind": "http", "name": "x"}, format="json"
+        ).status_code
+        == 403
+    )
     # A requester of the same company and the other client's people see nothing.
     for user in (world.requester_a, world.tech_b, world.manager_b):
         assert api_as(user).get(f"/api/v1/checks/{check.pk}/").status_code == 404
@@ -143,7 +148,9 @@ def test_results_and_pings_are_paginated_sub_lists(world, frozen):
 
 def test_alerts_are_read_only_filtered_and_firing_first(world, frozen):
     check = make_check(world, world.client_a, "http", "Site vitrine")
-    critical = fire(world.client_a, f"check:{check.pk}", "Site vitrine ne répond plus", frozen - timedelta(hours=2), check_id=check.pk)
+    critical = fire(
+        world.client_a, f"check:{check.pk}", "Site vitrine ne répond plus", frozen - timedelta(hours=2), check_id=check.pk
+    )
     fire(world.client_a, f"check:{check.pk}", "Site vitrine ne répond plus", frozen - timedelta(hours=1), check_id=check.pk)
     fire(world.client_a, "am:disk", "Disque plein", frozen - timedelta(minutes=5), severity="warning", source_kind="alertmanager")
     fire(world.client_a, "am:old", "Ancienne", frozen - timedelta(minutes=1))

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from tests.monitoring_ui_support import add_pings, fire, make_check, set_state
 from vigie.cmdb import services as cmdb_services
@@ -72,7 +71,9 @@ def test_health_board_groups_checks_problems_first(world, login, board):
     response = login(world.tech_a).get(f"/desk/monitoring/clients/{world.client_a.pk}/")
     assert response.status_code == 200
     text = response.content.decode()
-    order = [text.index(name) for name in ("Site vitrine", "Sauvegarde NAS", "Port SMTP", "Certificat intranet", "DNS martin.test")]
+    order = [
+        text.index(name) for name in ("Site vitrine", "Sauvegarde NAS", "Port SMTP", "Certificat intranet", "DNS martin.test")
+    ]
     assert order == sorted(order)
     assert "Secret Lefèvre" not in text and "Alerte secrète" not in text
     # The firing alerts, critical first, with their incident.

@@ -112,14 +112,27 @@ def test_the_services_refusals_show_on_their_fields(world, login, monkeypatch):
     client = login(world.tech_a)
     response = client.post(
         f"/desk/monitoring/checks/new/?organization={world.client_a.pk}&kind=heartbeat",
-        {"name": "Tâche", "severity": "critical", "schedule_kind": "cron", "cron_expression": "61 * * * *", "grace_seconds": "60"},
+        {
+            "name": "Tâche",
+            "severity": "critical",
+            "schedule_kind": "cron",
+            "cron_expression": "61 * * * *",
+            "grace_seconds": "60",
+        },
     )
     assert response.status_code == 422
     form = response.context["form"]
     assert form.errors["cron_expression"] == ["Expression cron invalide : 61 * * * *"]
     response = client.post(
         f"/desk/monitoring/checks/new/?organization={world.client_a.pk}&kind=http",
-        {"name": "Site", "severity": "critical", "target": "http://10.0.0.1/", "interval_seconds": "60", "timeout_seconds": "5", "retries": "0"},
+        {
+            "name": "Site",
+            "severity": "critical",
+            "target": "http://10.0.0.1/",
+            "interval_seconds": "60",
+            "timeout_seconds": "5",
+            "retries": "0",
+        },
     )
     assert response.status_code == 422
     assert response.context["form"].errors["opt_keyword"] == ["Mot-clé trop long"]
@@ -127,7 +140,15 @@ def test_the_services_refusals_show_on_their_fields(world, login, monkeypatch):
     assert not Check.objects.exists()
     bad_json = client.post(
         f"/desk/monitoring/checks/new/?organization={world.client_a.pk}&kind=tcp",
-        {"name": "Port", "severity": "critical", "target": "x", "interval_seconds": "60", "timeout_seconds": "5", "retries": "0", "options": "[1"},
+        {
+            "name": "Port",
+            "severity": "critical",
+            "target": "x",
+            "interval_seconds": "60",
+            "timeout_seconds": "5",
+            "retries": "0",
+            "options": "[1",
+        },
     )
     assert bad_json.status_code == 422 and "options" in bad_json.context["form"].errors
 
@@ -139,7 +160,15 @@ def test_editing_pausing_resuming_and_deleting(world, login, frozen):
     base = f"/desk/monitoring/checks/{check.pk}"
     response = client.post(
         f"{base}/edit/",
-        {"name": "Port SMTPS", "severity": "critical", "target": "mail.martin.test", "port": "465", "interval_seconds": "120", "timeout_seconds": "5", "retries": "2"},
+        {
+            "name": "Port SMTPS",
+            "severity": "critical",
+            "target": "mail.martin.test",
+            "port": "465",
+            "interval_seconds": "120",
+            "timeout_seconds": "5",
+            "retries": "2",
+        },
     )
     assert response.status_code == 302
     check.refresh_from_db()
@@ -149,7 +178,7 @@ def test_editing_pausing_resuming_and_deleting(world, login, frozen):
     check.refresh_from_db()
     assert check.status == "paused"
     assert Alert.objects.get(source_check=check).status == "resolved"  # pausing resolves its alert
-    assert 'action="/desk/monitoring/checks/%d/resume/"' % check.pk in client.get(f"{base}/").content.decode()
+    assert f'action="/desk/monitoring/checks/{check.pk}/resume/"' in client.get(f"{base}/").content.decode()
     assert client.post(f"{base}/resume/").status_code == 302
     check.refresh_from_db()
     assert check.status == "new"

@@ -51,7 +51,9 @@ def machine(world):
             changes={"os_version": {"before": "11 (bullseye)", "after": "12 (bookworm)"}, "memory_bytes": [8, 16]},
         )
         check = set_state(make_check(world, world.client_a, "icmp", "Ping PC-COMPTA", configuration_item=item), "down")
-        fire(world.client_a, f"check:{check.pk}", "PC-COMPTA ne répond plus", NOW, check_id=check.pk, configuration_item_id=item.pk)
+        fire(
+            world.client_a, f"check:{check.pk}", "PC-COMPTA ne répond plus", NOW, check_id=check.pk, configuration_item_id=item.pk
+        )
         for minute in range(0, 24 * 60, 5):
             MetricSample.objects.create(
                 configuration_item=item, name="disk.used_percent./", at=NOW - timedelta(minutes=minute), value=70 + minute % 10

@@ -270,7 +270,9 @@ def monitoring_objects(world: Any, organization: Organization) -> dict[str, int]
     )
     ping = Ping.objects.create(heartbeat=check, at=timezone.now(), kind="success", method="POST", body="confidentiel")
     alert = record_signal(
-        Signal(organization.pk, f"check:{check.pk}", True, timezone.now(), "check", summary="Secret du cabinet", check_id=check.pk)
+        Signal(
+            organization.pk, f"check:{check.pk}", True, timezone.now(), "check", summary="Secret du cabinet", check_id=check.pk
+        )
     )
     assert alert is not None
     return {"check_id": check.pk, "ping_id": ping.pk, "alert_id": alert.pk, "organization_id": organization.pk}
