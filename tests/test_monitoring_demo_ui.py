@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from vigie.accounts.models import User
+from vigie.cmdb import demo as cmdb_demo
 from vigie.monitoring.demo import load_demo
 from vigie.monitoring.models import Alert, Check, Ping, ProbeResult
 from vigie.servicedesk.demo import build_organizations
-from vigie.cmdb import demo as cmdb_demo
-from vigie.accounts.models import User
 from vigie.tenancy.models import Role
 
 pytestmark = pytest.mark.django_db

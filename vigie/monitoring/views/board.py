@@ -61,7 +61,7 @@ class ClientRow:
         return self.checks.get(status, 0)
 
 
-def never_restored() -> Exists:
+def never_restored() -> Any:
     return ~Exists(RestoreTest.objects.filter(backup=OuterRef("pk")))
 
 
@@ -123,7 +123,7 @@ def client_health(organization: Organization) -> dict[str, Any]:
         "checks_count": len(checks),
         "counts": counts,
         "alerts": alerts,
-        "untested_backups": [check for check in checks if check.is_backup and check.untested],
+        "untested_backups": [check for check in checks if check.is_backup and getattr(check, "untested", False)],
         "refresh_seconds": REFRESH_SECONDS,
     }
 

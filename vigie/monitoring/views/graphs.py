@@ -41,12 +41,14 @@ def chosen_span(raw: str) -> Span:
     return SPAN_BY_KEY.get(raw, SPANS[0])
 
 
-def bucketed(pairs: Iterable[tuple[datetime, float]], start: datetime, end: datetime, buckets: int) -> list[float | None]:
+def bucketed(pairs: Iterable[tuple[datetime, float | None]], start: datetime, end: datetime, buckets: int) -> list[float | None]:
     """The average value of each equal slice of [start, end); None where nothing was measured."""
     totals = [0.0] * buckets
     counts = [0] * buckets
     width = (end - start) / buckets
     for at, value in pairs:
+        if value is None:
+            continue
         index = int((at - start) / width)
         if 0 <= index < buckets:
             totals[index] += value
@@ -64,7 +66,7 @@ def axis_labels(start: datetime, end: datetime, buckets: int, axis_format: str) 
 
 
 def time_chart(
-    pairs: Iterable[tuple[datetime, float]],
+    pairs: Iterable[tuple[datetime, float | None]],
     *,
     span: Span,
     end: datetime,
