@@ -243,6 +243,8 @@ SPECTACULAR_SETTINGS = {
         "ReviewOutcomeEnum": "vigie.changes.models.ReviewOutcome",
         "ProblemStatusEnum": "vigie.problems.models.ProblemStatus",
         "KnownErrorStatusEnum": "vigie.problems.models.KnownErrorStatus",
+        "CheckStatusEnum": "vigie.monitoring.models.CheckStatus",
+        "AlertStatusEnum": "vigie.monitoring.models.AlertStatus",
     },
 }
 
