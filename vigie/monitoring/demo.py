@@ -35,13 +35,14 @@ def _items(client: Organization) -> dict[str, ConfigurationItem]:
 
 def _probe_history(check: Check, rng: random.Random, now: datetime, base_latency: float, failing_since: datetime | None) -> None:
     rows = []
-    at = now - HISTORY
-    while at < now:
+    at = now - timedelta(seconds=rng.uniform(10, 200))
+    while at > now - HISTORY:
         failed = failing_since is not None and at >= failing_since
         latency = None if failed else max(base_latency * rng.uniform(0.7, 1.5) + (80 if 9 <= at.hour <= 18 else 0), 1.0)
         message = "HTTP 503 Service Unavailable" if failed else ""
         rows.append(ProbeResult(probe_check=check, at=at, ok=not failed, latency_ms=latency, message=message, probe_name="demo"))
-        at += PROBE_EVERY
+        at -= PROBE_EVERY
+    rows.reverse()
     ProbeResult.objects.bulk_create(rows, batch_size=1000)
     last = rows[-1]
     Check.objects.filter(pk=check.pk).update(
@@ -55,15 +56,18 @@ def _probe_history(check: Check, rng: random.Random, now: datetime, base_latency
     )
 
 
-def _heartbeat_history(check: Check, rng: random.Random, now: datetime, *, hour: int, missed_last: bool) -> None:
-    """One run a day at ``hour``: a start, then a success with the job's log; the last missed if asked."""
+def _heartbeat_history(
+    check: Check, rng: random.Random, now: datetime, *, hour: int, missed_last: bool, every: timedelta = timedelta(days=1)
+) -> None:
+    """A run every ``every`` (daily at ``hour``): a start, then a success with the job's log; the last missed if asked."""
     rows = []
+    minutes = (35.0, 70.0) if every >= timedelta(days=1) else (0.3, 1.5)
     day = (now - HISTORY).replace(hour=hour, minute=0, second=0, microsecond=0)
     last_end = None
     while day < now:
-        if missed_last and now - day < timedelta(days=1):
+        if missed_last and now - day < every:
             break
-        duration = rng.uniform(35, 70) * 60
+        duration = rng.uniform(*minutes) * 60
         end = day + timedelta(seconds=duration)
         if end >= now:
             break
@@ -82,8 +86,8 @@ def _heartbeat_history(check: Check, rng: random.Random, now: datetime, *, hour:
             )
         )
         last_end = (end, duration)
-        day += timedelta(days=1)
-    Ping.objects.bulk_create(rows)
+        day += every
+    Ping.objects.bulk_create(rows, batch_size=1000)
     values: dict[str, Any] = {"status": CheckStatus.LATE if missed_last else CheckStatus.UP}
     if last_end:
         values.update(last_ping_at=last_end[0], last_duration_seconds=last_end[1], status_changed_at=last_end[0])
@@ -194,7 +198,7 @@ def load_demo(now: datetime) -> int:
             Check.objects.filter(pk=certificate.pk).update(last_message="Expires in 12 days (Let's Encrypt R11)")
             Check.objects.filter(pk=registration.pk).update(last_message="Registration expires in 40 days")
             _heartbeat_history(backup, rng, now, hour=20, missed_last=index == 0)
-            _heartbeat_history(export, rng, now, hour=now.hour, missed_last=False)
+            _heartbeat_history(export, rng, now, hour=0, missed_last=False, every=timedelta(hours=1))
             if index == 1:
                 RestoreTest.objects.create(
                     backup=backup,
