@@ -37,7 +37,10 @@ from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
-from vigie.monitoring.models import IntakeSource
+from vigie.monitoring import checks as check_services
+from vigie.monitoring.alerting.signals import Signal, record_signal
+from vigie.monitoring.models import Alert as MonitoringAlert
+from vigie.monitoring.models import Check, IntakeSource, ProbeResult
 from vigie.monitoring.tokens import issue_source
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -109,6 +112,9 @@ TENANT_ROUTES = {
     "notification-channel": True,
     "alert-policy": True,
     "alert-acknowledgement": True,
+    # Supervision of client A: its staff and its manager and IT contact read it, not its requesters.
+    "check": True,
+    "alert": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -178,6 +184,8 @@ class TenantA:
     known_error: KnownError
     intake_source: IntakeSource
     alerting: dict[str, int]
+    check: Check
+    alert: MonitoringAlert
 
 
 @pytest.fixture
@@ -276,7 +284,17 @@ def tenant_a(world: World) -> TenantA:
     known_error = problem_lifecycle.publish_known_error(
         problem, by=world.admin, symptoms="Symptôme BLAIREAU-3390", workaround="Contournement MARMOTTE-1204"
     )
+    check = check_services.create_check(
+        by=world.admin, organization=world.client_a, kind="http", name="Site GAZELLE-4471", target="https://martin.test/"
+    )
+    ProbeResult.objects.create(probe_check=check, at=check.created_at, ok=False, message="Erreur GAZELLE-4471")
+    alert = record_signal(
+        Signal(world.client_a.pk, f"check:{check.pk}", True, check.created_at, "check", summary="Alerte LYNX-3318")
+    )
+    assert alert is not None
     secrets = [
+        "GAZELLE-4471",
+        "LYNX-3318",
         "FOURNEAU-7781",
         "GOUPIL-4471",
         ticket.reference,
@@ -341,6 +359,8 @@ def tenant_a(world: World) -> TenantA:
         known_error=known_error,
         intake_source=issue_source(by=world.admin, organization=world.client_a, kind="alertmanager", name="Sonde PINSON-4471")[0],
         alerting=alerting_objects(world, world.client_a, "GOUPIL-4471"),
+        check=check,
+        alert=alert,
     )
 
 
@@ -378,6 +398,8 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "maintenance-window": {"pk": a.alerting["window_id"]},
         "notification-channel": {"pk": a.alerting["channel_id"]},
         "alert-policy": {"pk": a.alerting["policy_id"]},
+        "check": {"pk": a.check.pk},
+        "alert": {"pk": a.alert.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -433,6 +455,8 @@ def _snapshot() -> dict[str, int]:
         ProblemIncident,
         KnownError,
         IntakeSource,
+        Check,
+        MonitoringAlert,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -441,6 +465,7 @@ def _snapshot() -> dict[str, int]:
     state["sources_inactive"] = IntakeSource.objects.filter(is_active=False).count()
     state["source_tokens"] = hash(tuple(IntakeSource.objects.order_by("pk").values_list("token_hash", flat=True)))
     state["requests_decided"] = ServiceRequest.objects.filter(decided_at__isnull=False).count()
+    state["checks"] = hash(tuple(Check.objects.order_by("pk").values_list("pk", "name", "status", "retries")))
     return state
 
 
@@ -561,6 +586,7 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
             "email_addresses": "x@x.test",
         },
         "alert-acknowledgement-list": {"alert": tenant_a.alerting["alert_id"]},
+        "check-list": {"organization": world.client_a.pk, "kind": "http", "name": "Intrusion", "target": "https://x.test/"},
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -132,3 +132,20 @@ def test_acknowledge_page_and_api(world, login):
     )
     assert created.status_code == 201 and "apprise_url" not in created.json()
     assert channels.sending.addresses_of(NotificationChannel.objects.get()) == ["a@b.test"]
+
+
+def test_the_alert_page_offers_acknowledgement_to_serving_staff_until_done(world, login):
+    from django.utils import timezone
+
+    from vigie.monitoring.alerting import Signal, record_signal
+
+    alert = record_signal(Signal(world.client_a.pk, "gen:disk", True, timezone.now(), source_kind="generic", summary="Disque plein"))
+    assert alert is not None
+    client = login(world.tech_a)
+    page = client.get(f"/desk/monitoring/alerts/{alert.pk}/").content.decode()
+    assert f"/desk/monitoring/alerts/{alert.pk}/acknowledge/" in page
+    client.post(f"/desk/monitoring/alerts/{alert.pk}/acknowledge/", {"next": f"/desk/monitoring/alerts/{alert.pk}/"})
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == world.tech_a
+    page = client.get(f"/desk/monitoring/alerts/{alert.pk}/").content.decode()
+    assert f"/desk/monitoring/alerts/{alert.pk}/acknowledge/" not in page

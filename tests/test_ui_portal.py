@@ -257,7 +257,7 @@ def test_the_portal_menu_follows_the_role(world, login):
         return set(re.findall(r'href="(/portal/[^"]*)"', nav))
 
     everyone = {"/portal/", "/portal/tickets/new/", "/portal/catalog/", "/portal/knowledge/"}
-    company = {"/portal/reports/", "/portal/contracts/"}
+    company = {"/portal/reports/", "/portal/contracts/", "/portal/health/"}
     assert menu(world.requester_a) == everyone
     assert menu(world.it_contact_a) == everyone | company
     assert menu(world.manager_a) == everyone | company | {"/portal/changes/"}

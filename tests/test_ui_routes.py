@@ -40,7 +40,9 @@ from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
-from vigie.monitoring.models import AlertPolicy, IntakeSource, MaintenanceWindow, NotificationChannel
+from vigie.monitoring import checks as check_services
+from vigie.monitoring.alerting.signals import Signal, record_signal
+from vigie.monitoring.models import Alert, AlertPolicy, Check, IntakeSource, MaintenanceWindow, NotificationChannel, Ping
 from vigie.monitoring.tokens import issue_source
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
@@ -82,6 +84,7 @@ STRICT_NAMESPACES = frozenset(
         "client_changes",
         "change_feed",
         "monitoring",
+        "client_monitoring",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
@@ -160,6 +163,7 @@ class Objects:
     known_error: KnownError
     intake_source: IntakeSource
     alerting: dict[str, int]
+    monitoring: dict[str, int]
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -189,6 +193,8 @@ class Objects:
             MaintenanceWindow: MaintenanceWindow.objects.get(pk=self.alerting["window_id"]),
             NotificationChannel: NotificationChannel.objects.get(pk=self.alerting["channel_id"]),
             AlertPolicy: AlertPolicy.objects.get(pk=self.alerting["policy_id"]),
+            Check: Check.objects.get(pk=self.monitoring["check_id"]),
+            Alert: Alert.objects.get(pk=self.monitoring["alert_id"]),
         }
         return by_model.get(model)
 
@@ -263,7 +269,23 @@ def client_b_objects(world) -> Objects:
         ),
         intake_source=issue_source(by=world.admin, organization=world.client_b, kind="generic", name="Secret du cabinet")[0],
         alerting=alerting_objects(world, world.client_b),
+        monitoring=monitoring_objects(world, world.client_b),
     )
+
+
+def monitoring_objects(world: Any, organization: Organization) -> dict[str, int]:
+    """A heartbeat of ``organization`` with a ping, and an alert of that check."""
+    check = check_services.create_check(
+        by=world.admin, organization=organization, kind="heartbeat", name="Secret du cabinet : sauvegarde"
+    )
+    ping = Ping.objects.create(heartbeat=check, at=timezone.now(), kind="success", method="POST", body="confidentiel")
+    alert = record_signal(
+        Signal(
+            organization.pk, f"check:{check.pk}", True, timezone.now(), "check", summary="Secret du cabinet", check_id=check.pk
+        )
+    )
+    assert alert is not None
+    return {"check_id": check.pk, "ping_id": ping.pk, "alert_id": alert.pk, "organization_id": organization.pk}
 
 
 def knowledge_article(world: Any, organization: Organization) -> Article:
@@ -408,6 +430,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.licence.pk
         elif name in objects.cmdb:
             kwargs[name] = 999999 if missing else objects.cmdb[name]
+        elif name in objects.monitoring:
+            kwargs[name] = 999999 if missing else objects.monitoring[name]
         elif name == "problem_reference":
             kwargs[name] = "PRB-999999" if missing else objects.problem.reference
         elif name == "source_id":
@@ -511,6 +535,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),
         **alerting_objects(world, world.client_a, "Le leur"),
+        **monitoring_objects(world, world.client_a),
         "problem_reference": problem_services.create_problem(
             by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
         ).reference,

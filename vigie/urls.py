@@ -25,6 +25,7 @@ urlpatterns = [
     path("portal/catalog/", include("vigie.catalog.portal_urls")),
     path("portal/changes/", include("vigie.changes.portal_urls")),
     path("portal/contracts/", include("vigie.contracts.portal_urls")),
+    path("portal/health/", include("vigie.monitoring.portal_urls")),
     path("portal/", include("vigie.servicedesk.portal_urls")),
     path("reports/", include("vigie.reports.urls")),
     path("survey/", include("vigie.servicedesk.satisfaction_urls")),

@@ -16,6 +16,8 @@ from vigie.api.views.monitoring_alerting import (
     MaintenanceWindowViewSet,
     NotificationChannelViewSet,
 )
+from vigie.api.views.monitoring_alerts import AlertViewSet
+from vigie.api.views.monitoring_checks import CheckViewSet
 from vigie.api.views.monitoring_intake import IntakeSourceViewSet
 from vigie.api.views.problems import KnownErrorViewSet, ProblemViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
@@ -77,3 +79,5 @@ router.register("maintenance-windows", MaintenanceWindowViewSet, basename="maint
 router.register("notification-channels", NotificationChannelViewSet, basename="notification-channel")
 router.register("alert-policies", AlertPolicyViewSet, basename="alert-policy")
 router.register("alert-acknowledgements", AlertAcknowledgementViewSet, basename="alert-acknowledgement")
+router.register("checks", CheckViewSet, basename="check")
+router.register("alerts", AlertViewSet, basename="alert")

@@ -24,4 +24,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Asked only by the portal menu of those (a template calls it): a manager approves changes.
         "vigie_manages_company": lambda: Membership.objects.filter(user=user, role=Role.CLIENT_MANAGER).exists(),
         "vigie_languages": settings.LANGUAGES,
+        # Asked only by the supervision pages' menu (a template calls it): one count.
+        "vigie_critical_alerts": lambda: _critical_alerts(user),
     }
+
+
+def _critical_alerts(user: object) -> int:
+    from vigie.monitoring.models import Alert, AlertSeverity
+
+    return Alert.objects.visible_to(user).firing().filter(severity=AlertSeverity.CRITICAL).count()

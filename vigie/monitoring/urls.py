@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from vigie.monitoring.views import alerting, board, sources
+from vigie.monitoring.views import alerting, alerts, board, checks, items, sources
 
 app_name = "monitoring"
 
@@ -24,4 +24,16 @@ urlpatterns = [
     path("channels/<int:channel_id>/test/", alerting.channel_test, name="channel_test"),
     path("clients/<int:organization_id>/alert-policy/", alerting.alert_policy, name="alert_policy"),
     path("alerts/<int:alert_id>/acknowledge/", alerting.alert_acknowledge, name="alert_acknowledge"),
+    path("clients/<int:organization_id>/", board.client_board, name="client_board"),
+    path("checks/", checks.check_list, name="check_list"),
+    path("checks/new/", checks.check_create, name="check_create"),
+    path("checks/<int:check_id>/", checks.check_detail, name="check_detail"),
+    path("checks/<int:check_id>/edit/", checks.check_edit, name="check_edit"),
+    path("checks/<int:check_id>/pause/", checks.check_pause, name="check_pause"),
+    path("checks/<int:check_id>/resume/", checks.check_resume, name="check_resume"),
+    path("checks/<int:check_id>/delete/", checks.check_delete, name="check_delete"),
+    path("checks/<int:check_id>/pings/<int:ping_id>/", checks.check_ping, name="check_ping"),
+    path("alerts/", alerts.alert_list, name="alert_list"),
+    path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert_detail"),
+    path("items/<int:item_id>/metrics/", items.item_metrics, name="item_metrics"),
 ]

@@ -382,6 +382,11 @@ def load_demo(*, tickets: int = 500, seed: int = 2026) -> DemoWorld:
             answer_surveys(extras, now)
             change_demo.load(world.provider, world.clients, list(dict.fromkeys(world.groups.values())), levels, now)
         problems_demo.load(world)
+        from vigie.monitoring import demo as monitoring_demo
+        from vigie.monitoring.agents import demo as agents_demo
+
+        monitoring_demo.load_demo(now)
+        agents_demo.load_demo(now)
         # The clocks that ran out in the past escalate now, once, on the timeline only.
         from vigie.sla import clocks, escalations
 

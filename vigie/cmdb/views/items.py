@@ -93,6 +93,9 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
         "relation_form": RelationForm(item=item) if editable else None,
         "component_form": ComponentForm(item=item) if editable else None,
     }
+    from vigie.monitoring.views.items import supervision_for
+
+    context.update(supervision_for(item, user))
     return render(request, "cmdb/item_detail.html", context)
 
 
