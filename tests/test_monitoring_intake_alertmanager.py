@@ -134,6 +134,13 @@ def test_real_alertmanager_fires_then_resolves_in_vigie(world, live_server, aler
         lambda: Alert.objects.filter(pk=firing.pk, status=AlertStatus.RESOLVED).exists(),
         log,
     )
+    # The follow-up (the incident it opened is resolved) runs after the webhook's commit, in the
+    # live server's thread: let it finish before the database is flushed.
+    wait_for(
+        "the alert's follow-up to finish",
+        lambda: Alert.objects.filter(pk=firing.pk, needs_processing_since__isnull=True).exists(),
+        log,
+    )
     assert Alert.objects.filter(organization=world.client_a).count() == 1
     firing.refresh_from_db()
     assert firing.occurrences == 1 and abs(firing.resolved_at - resolved_at) < timedelta(seconds=1)
