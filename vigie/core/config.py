@@ -153,6 +153,9 @@ class VigieConfig:
     encryption_key_derived: bool = field(default=False)
     # How long a satisfaction survey's link stays open after the ticket is resolved.
     satisfaction_days: int = field(default=14)
+    # Heartbeats: how much of a ping's body is kept (bytes), and when a restore test is stale (days).
+    ping_body_limit: int = field(default=100_000)
+    restore_test_max_age_days: int = field(default=180)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -215,4 +218,6 @@ def load(base_dir: Path) -> VigieConfig:
         encryption_key_derived=not read("ENCRYPTION_KEY"),
         production=production,
         satisfaction_days=_positive("SATISFACTION_DAYS", 14),
+        ping_body_limit=_positive("PING_BODY_LIMIT", 100_000),
+        restore_test_max_age_days=_positive("RESTORE_TEST_MAX_AGE_DAYS", 180),
     )

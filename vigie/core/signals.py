@@ -29,7 +29,7 @@ AUDITED_APPS = {
 # Fields that change on every save: never worth a line in the trail.
 NOISY_FIELDS = {"updated_at", "last_login", "search_text"}
 # Fields holding secrets: the trail says that they changed, never their value (not even hashed).
-SECRET_FIELDS = {"password", "token_hash"}
+SECRET_FIELDS = {"password", "token_hash", "ping_key"}
 HIDDEN = "***"
 UNAUDITED_MODELS = {
     "servicedesk.ticketevent",
