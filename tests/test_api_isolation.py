@@ -36,6 +36,9 @@ from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
+from vigie.monitoring.checks import create_check
+from vigie.monitoring.heartbeats.restore import record_restore_test
+from vigie.monitoring.models import RestoreTest
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
 from vigie.problems.models import KnownError, Problem, ProblemIncident
@@ -99,6 +102,8 @@ TENANT_ROUTES = {
     # Problems and known errors of client A: provider staff serving it only.
     "problem": True,
     "known-error": True,
+    # Restore tests of client A's backups: staff serving it, its manager and IT contact.
+    "restore-test": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -166,6 +171,7 @@ class TenantA:
     relation: Relation
     problem: Problem
     known_error: KnownError
+    restore_test: RestoreTest
 
 
 @pytest.fixture
@@ -264,7 +270,15 @@ def tenant_a(world: World) -> TenantA:
     known_error = problem_lifecycle.publish_known_error(
         problem, by=world.admin, symptoms="Symptôme BLAIREAU-3390", workaround="Contournement MARMOTTE-1204"
     )
+    backup = create_check(
+        by=world.admin, organization=world.client_a, kind="heartbeat", name="Sauvegarde GAUFRE-4410", is_backup=True
+    )
+    restore_test = record_restore_test(
+        backup, by=world.admin, performed_on=date(2026, 1, 5), result="success", evidence="Restauration CANNELE-8841"
+    )
     secrets = [
+        "GAUFRE-4410",
+        "CANNELE-8841",
         "FOURNEAU-7781",
         ticket.reference,
         "CROISSANT-7781",
@@ -325,6 +339,7 @@ def tenant_a(world: World) -> TenantA:
         relation=relation,
         problem=problem,
         known_error=known_error,
+        restore_test=restore_test,
     )
 
 
@@ -358,6 +373,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "relation": {"pk": a.relation.pk},
         "problem": {"reference": a.problem.reference},
         "known-error": {"pk": a.known_error.pk},
+        "restore-test": {"pk": a.restore_test.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -412,6 +428,7 @@ def _snapshot() -> dict[str, int]:
         Problem,
         ProblemIncident,
         KnownError,
+        RestoreTest,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -524,6 +541,11 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         "configuration-item-list": {"organization": world.client_a.pk, "name": "Intrusion", "ci_class": "server"},
         "relation-list": {"source": tenant_a.item.pk, "target": tenant_a.relation.target_id, "kind": "depends_on"},
         "problem-list": {"organization": world.client_a.pk, "title": "Intrusion"},
+        "restore-test-list": {
+            "backup": RestoreTest.objects.get().backup_id,
+            "performed_on": "2026-01-06",
+            "result": "failed",
+        },
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

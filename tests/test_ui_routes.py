@@ -14,6 +14,7 @@ fails, so that whoever adds it says here which object it takes.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -39,6 +40,9 @@ from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
+from vigie.monitoring.checks import create_check
+from vigie.monitoring.heartbeats.restore import record_restore_test
+from vigie.monitoring.models import Check, RestoreTest
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -79,12 +83,13 @@ STRICT_NAMESPACES = frozenset(
         "client_changes",
         "change_feed",
         "monitoring",
+        "ping",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
 REVIEWED_MONTH = "2025-01"
 # Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
-TOKEN_NAMESPACES = frozenset({"satisfaction", "change_feed"})
+TOKEN_NAMESPACES = frozenset({"satisfaction", "change_feed", "ping"})
 
 # The staff interface: a 404 for every client user, whatever object the route names.
 STAFF_NAMESPACES = frozenset(
@@ -155,6 +160,7 @@ class Objects:
     cmdb: dict[str, int]
     problem: Problem
     known_error: KnownError
+    check: Check
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -180,6 +186,8 @@ class Objects:
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
             KnownError: self.known_error,
+            Check: self.check,
+            RestoreTest: RestoreTest.objects.filter(backup=self.check).first(),
         }
         return by_model.get(model)
 
@@ -252,7 +260,17 @@ def client_b_objects(world) -> Objects:
             symptoms="Secret du cabinet",
             workaround="Contournement",
         ),
+        check=backup_check(world, world.client_b),
     )
+
+
+def backup_check(world: Any, organization: Organization) -> Check:
+    """A heartbeat of a backup job of ``organization``, with a restore test."""
+    check = create_check(
+        by=world.admin, organization=organization, kind="heartbeat", name="Secret du cabinet NAS", is_backup=True
+    )
+    record_restore_test(check, by=world.admin, performed_on=timezone.localdate(), result="success", evidence="Secret du cabinet")
+    return check
 
 
 def knowledge_article(world: Any, organization: Organization) -> Article:
@@ -396,6 +414,14 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.cmdb[name]
         elif name == "problem_reference":
             kwargs[name] = "PRB-999999" if missing else objects.problem.reference
+        elif name == "check_id":
+            kwargs[name] = 999999 if missing else objects.check.pk
+        elif name == "ping_key":
+            # The key is the credential: a key this installation never issued (client B's own key
+            # is a secret its scripts hold, not something an outsider can name).
+            kwargs[name] = uuid.uuid4()
+        elif name == "status":
+            kwargs[name] = 0
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -495,6 +521,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "problem_reference": problem_services.create_problem(
             by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
         ).reference,
+        "check_id": backup_check(world, world.client_a).pk,
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]
