@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from vigie.monitoring.heartbeats import fastpath
 from vigie.monitoring.heartbeats.schedule import deadlines
 from vigie.monitoring.models import Check, CheckKind, CheckStatus, Ping, PingKind
 
@@ -35,6 +36,7 @@ MAX_RUN = timedelta(days=7)
 COMPLETIONS = frozenset({PingKind.SUCCESS, PingKind.FAIL, PingKind.EXIT})
 _LOCKED_FIELDS = (
     "id",
+    "kind",
     "organization_id",
     "name",
     "status",
@@ -72,20 +74,37 @@ def failed(ping: IncomingPing) -> bool:
     return ping.kind == PingKind.FAIL
 
 
-def record_ping(ping: IncomingPing, *, now: datetime | None = None) -> Ping | None:
+def record_ping(ping: IncomingPing, *, now: datetime | None = None) -> bool | None:
     """Store a ping and apply it to its check; None when no active client's heartbeat has this key.
 
-    Returns after the transaction is committed: the caller may acknowledge the ping.
+    Returns (True) after the ping is committed: the caller may acknowledge it. The common pings
+    take the one-statement path of ``fastpath`` on PostgreSQL; the others this general one.
     """
     now = now or timezone.now()
+    if fastpath.applies(ping.kind, ping.exit_status, ping.run_id) and not connection.in_atomic_block:
+        values = {
+            "key": ping.ping_key,
+            "exit_status": ping.exit_status,
+            "method": ping.method[:8],
+            "remote": ping.remote_address,
+            "agent": ping.user_agent[:200],
+            "body": ping.body,
+            "truncated": ping.body_truncated,
+        }
+        outcome = fastpath.try_record(values, ping.kind, now)
+        if outcome == fastpath.NOT_FOUND:
+            return None
+        if outcome == fastpath.STORED:
+            return True
     with transaction.atomic():
         check = (
             Check.objects.select_for_update(of=("self",))
-            .filter(ping_key=ping.ping_key, kind=CheckKind.HEARTBEAT, organization__is_active=True)
+            .filter(ping_key=ping.ping_key, organization__is_active=True)
             .only(*_LOCKED_FIELDS)
             .first()
         )
-        if check is None:
+        # The unique key alone picks the row (its index); a probe's key takes no pings.
+        if check is None or check.kind != CheckKind.HEARTBEAT:
             return None
         stored = Ping(
             heartbeat=check,
@@ -106,7 +125,7 @@ def record_ping(ping: IncomingPing, *, now: datetime | None = None) -> Ping | No
             _apply_start(check, now)
         elif ping.kind in COMPLETIONS:
             _apply_completion(check, stored, failed(ping), now)
-    return stored
+    return True
 
 
 def _apply_start(check: Check, now: datetime) -> None:
