@@ -4,6 +4,7 @@ signals they raise and resolve."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -351,3 +352,84 @@ def test_good_schedules_are_cleaned(world):
     with pytest.raises(ValidationError):
         heartbeat(world, period_seconds=10)
     assert heartbeat(world, period_seconds=60, grace_seconds=60).period_seconds == 60
+
+
+# --------------------------------------------------------------------------- the one-statement path (PostgreSQL)
+
+
+def test_the_fast_path_sql_names_the_models_tables():
+    from vigie.monitoring.heartbeats import fastpath
+    from vigie.tenancy.models import Organization
+
+    assert (Check._meta.db_table, Ping._meta.db_table, Organization._meta.db_table) == fastpath.TABLES
+    assert re.search(r"INSERT INTO monitoring_ping\b", fastpath.SUCCESS_SQL) and re.search(
+        r"INSERT INTO monitoring_ping\b", fastpath.LOG_SQL
+    )
+    for sql in (fastpath.SUCCESS_SQL, fastpath.LOG_SQL):
+        assert all(re.search(rf"\b{table}\b", sql) for table in fastpath.TABLES[::2])
+    columns = {field.column for field in Ping._meta.concrete_fields}
+    assert {
+        "heartbeat_id",
+        "at",
+        "kind",
+        "exit_status",
+        "run_id",
+        "method",
+        "remote_address",
+        "user_agent",
+        "body",
+        "body_truncated",
+    } <= columns
+    assert {"heartbeat", "up", "down", "period"} <= {str(value) for values in fastpath.SQL_CHOICES.values() for value in values}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_common_pings_outside_a_transaction_match_the_general_path(world):
+    """Outside a transaction (as in production) PostgreSQL takes the one-statement path for
+    success, exit 0 and log pings; the results are those of the general path."""
+    from django.db import connection
+
+    from vigie.monitoring.heartbeats import fastpath
+
+    client = Client()
+    assert fastpath.applies("success", None, None) == (connection.vendor == "postgresql")
+    assert not fastpath.applies("fail", None, None) and not fastpath.applies("success", None, uuid.uuid4())
+    with time_machine.travel(T0, tick=False) as traveller:
+        check = heartbeat(world)
+        cron = heartbeat(
+            world, name="Cron", schedule_kind=ScheduleKind.CRON, cron_expression="0 3 * * *", schedule_timezone="Europe/Paris"
+        )
+        assert ping(client, check, "/log", "post", data="début", content_type="text/plain").status_code == 200
+        assert fresh(check).status == CheckStatus.NEW
+        ping(client, check, "/0", "post", data="fini", content_type="text/plain", HTTP_USER_AGENT="curl/8")
+        check = fresh(check)
+        assert (check.status, check.status_changed_at, check.last_ping_at) == (CheckStatus.UP, T0, T0)
+        assert (check.late_at, check.down_at) == (T0 + timedelta(hours=1), T0 + timedelta(hours=1, minutes=10))
+        stored = Ping.objects.filter(heartbeat=check).order_by("id")
+        assert [(p.kind, p.exit_status, p.body, p.user_agent, p.method) for p in stored][1] == (
+            "exit",
+            0,
+            "fini",
+            "curl/8",
+            "POST",
+        )
+        assert stored[0].kind == "log" and stored[0].body == "début" and str(stored[0].remote_address) == "127.0.0.1"
+        traveller.move_to(T0 + timedelta(minutes=5))
+        ping(client, check)
+        assert fresh(check).status_changed_at == T0  # still up: unchanged
+        # Down, then a success: the general path resolves the alert.
+        ping(client, check, "/fail")
+        ping(client, check)
+        assert fresh(check).status == CheckStatus.UP and Alert.objects.get().status == AlertStatus.RESOLVED
+        # A cron schedule and a pending start go through the general path, with the same outcome.
+        ping(client, cron)
+        assert fresh(cron).late_at == datetime(2026, 5, 5, 1, 0, tzinfo=UTC)
+        traveller.move_to(T0 + timedelta(minutes=6))
+        ping(client, check, "/start")
+        traveller.move_to(T0 + timedelta(minutes=7))
+        ping(client, check)
+        assert fresh(check).last_duration_seconds == 60
+        assert client.get(f"/ping/{uuid.uuid4()}").status_code == 404
+        world.client_a.is_active = False
+        world.client_a.save()
+        assert ping(client, check).status_code == 404 and ping(client, check, "/log").status_code == 404
