@@ -366,7 +366,7 @@ def test_the_fast_path_sql_names_the_models_tables():
         r"INSERT INTO monitoring_ping\b", fastpath.LOG_SQL
     )
     for sql in (fastpath.SUCCESS_SQL, fastpath.LOG_SQL):
-        assert all(re.search(rf"\b{table}\b", sql) for table in fastpath.TABLES[::2])
+        assert all(re.search(rf"\b{table}\b", sql) for table in fastpath.TABLES)
     columns = {field.column for field in Ping._meta.concrete_fields}
     assert {
         "heartbeat_id",

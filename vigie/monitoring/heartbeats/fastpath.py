@@ -1,12 +1,14 @@
 """The common pings in one SQL statement on PostgreSQL.
 
 Almost every ping is a success (or exit status 0) of a check that is not down, on a period
-schedule, without a pending start to pair with, or a ``log``: for these, one statement locks the
-check, updates it and inserts the ping (a data-modifying ``WITH``), committed on its own in
-autocommit mode: one round trip and one WAL flush, no Python-side transaction. Anything else
-(a failure, a start, a run id, a cron schedule, a check coming back from down: the cases that
-need Python or raise an alert) is left to ``pings.record_ping``'s general path, with the same
-result.
+schedule, without a pending start to pair with, or a ``log``: for these, one statement updates the
+check and inserts the ping (a data-modifying ``WITH``), committed on its own in autocommit
+mode: one round trip and one WAL flush, no Python-side transaction. The update's conditions
+are on the row itself, so PostgreSQL re-checks them on the latest version when pings of the
+same check race (no explicit row lock needed). When the statement stores nothing — a failure,
+a start, a run id, a cron schedule, a check coming back from down (the cases that need Python
+or raise an alert), or an unknown key — ``pings.record_ping``'s general path decides, with the
+same result.
 """
 
 from __future__ import annotations
@@ -19,63 +21,47 @@ from django.db import connection
 
 from vigie.monitoring.models import CheckKind, CheckStatus, PingKind, ScheduleKind
 
-NOT_FOUND = "not_found"
 STORED = "stored"
-ELSEWHERE = "elsewhere"  # the general path must handle it
+ELSEWHERE = "elsewhere"  # the general path must handle it (or answer that the key is unknown)
 
 # Constant SQL (no value is ever formatted in): the tables and choices it names are checked
 # against the models by tests/test_monitoring_heartbeats.py.
 TABLES = ("monitoring_check", "monitoring_ping", "tenancy_organization")
 
 SUCCESS_SQL = """
-WITH target AS (
-    SELECT c.id, c.status, c.schedule_kind, c.last_start_at, c.last_ping_at
-    FROM monitoring_check c JOIN tenancy_organization o ON o.id = c.organization_id
-    WHERE c.ping_key = %(key)s AND c.kind = 'heartbeat' AND o.is_active
-    FOR UPDATE OF c
-),
-updated AS (
+WITH updated AS (
     UPDATE monitoring_check c SET
         status = 'up',
-        status_changed_at = CASE WHEN t.status = 'up' THEN c.status_changed_at ELSE %(now)s END,
+        status_changed_at = CASE WHEN c.status = 'up' THEN c.status_changed_at ELSE %(now)s END,
         last_ping_at = %(now)s,
         last_result_at = %(now)s,
         last_message = '',
         consecutive_failures = 0,
         late_at = %(now)s + make_interval(secs => c.period_seconds),
         down_at = %(now)s + make_interval(secs => c.period_seconds + c.grace_seconds)
-    FROM target t
-    WHERE c.id = t.id
-      AND t.status <> 'down'
-      AND t.schedule_kind = 'period'
-      AND (t.last_start_at IS NULL OR (t.last_ping_at IS NOT NULL AND t.last_start_at <= t.last_ping_at))
+    FROM tenancy_organization o
+    WHERE c.ping_key = %(key)s
+      AND c.kind = 'heartbeat'
+      AND o.id = c.organization_id AND o.is_active
+      AND c.status <> 'down'
+      AND c.schedule_kind = 'period'
+      AND (c.last_start_at IS NULL OR (c.last_ping_at IS NOT NULL AND c.last_start_at <= c.last_ping_at))
     RETURNING c.id
-),
-stored AS (
-    INSERT INTO monitoring_ping
-        (heartbeat_id, at, kind, exit_status, run_id, method, remote_address, user_agent, body, body_truncated)
-    SELECT updated.id, %(now)s, %(kind)s, %(exit_status)s, NULL, %(method)s, %(remote)s, %(agent)s, %(body)s, %(truncated)s
-    FROM updated
-    RETURNING 1
 )
-SELECT (SELECT count(*) FROM target), (SELECT count(*) FROM stored)
+INSERT INTO monitoring_ping
+    (heartbeat_id, at, kind, exit_status, run_id, method, remote_address, user_agent, body, body_truncated)
+SELECT updated.id, %(now)s, %(kind)s, %(exit_status)s, NULL, %(method)s, %(remote)s, %(agent)s, %(body)s, %(truncated)s
+FROM updated
+RETURNING 1
 """
 
 LOG_SQL = """
-WITH target AS (
-    SELECT c.id, c.status, c.schedule_kind, c.last_start_at, c.last_ping_at
-    FROM monitoring_check c JOIN tenancy_organization o ON o.id = c.organization_id
-    WHERE c.ping_key = %(key)s AND c.kind = 'heartbeat' AND o.is_active
-    FOR UPDATE OF c
-),
-stored AS (
-    INSERT INTO monitoring_ping
-        (heartbeat_id, at, kind, exit_status, run_id, method, remote_address, user_agent, body, body_truncated)
-    SELECT target.id, %(now)s, %(kind)s, %(exit_status)s, NULL, %(method)s, %(remote)s, %(agent)s, %(body)s, %(truncated)s
-    FROM target
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM target), (SELECT count(*) FROM stored)
+INSERT INTO monitoring_ping
+    (heartbeat_id, at, kind, exit_status, run_id, method, remote_address, user_agent, body, body_truncated)
+SELECT c.id, %(now)s, %(kind)s, %(exit_status)s, NULL, %(method)s, %(remote)s, %(agent)s, %(body)s, %(truncated)s
+FROM monitoring_check c JOIN tenancy_organization o ON o.id = c.organization_id
+WHERE c.ping_key = %(key)s AND c.kind = 'heartbeat' AND o.is_active
+RETURNING 1
 """
 SQL_CHOICES = {"kind": (CheckKind.HEARTBEAT,), "status": (CheckStatus.UP, CheckStatus.DOWN), "schedule": (ScheduleKind.PERIOD,)}
 
@@ -107,7 +93,4 @@ def try_record(values: dict[str, Any], kind: str, now: datetime) -> str:
         # statement is atomic, so a failed one stored nothing.
         connection.close()
         row = _execute(sql, params)
-    found, stored = (row[0], row[1]) if row else (0, 0)
-    if not found:
-        return NOT_FOUND
-    return STORED if stored else ELSEWHERE
+    return STORED if row else ELSEWHERE

@@ -91,10 +91,7 @@ def record_ping(ping: IncomingPing, *, now: datetime | None = None) -> bool | No
             "body": ping.body,
             "truncated": ping.body_truncated,
         }
-        outcome = fastpath.try_record(values, ping.kind, now)
-        if outcome == fastpath.NOT_FOUND:
-            return None
-        if outcome == fastpath.STORED:
+        if fastpath.try_record(values, ping.kind, now) == fastpath.STORED:
             return True
     with transaction.atomic():
         check = (
