@@ -3,7 +3,7 @@ partial and its POST view, htmx or not), and the API, with tenant isolation."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -178,3 +178,22 @@ def test_api_isolation(world):
         )
         assert created.status_code == 400 and "backup" in created.json()["error"]["fields"]
     assert RestoreTest.objects.count() == 1
+
+
+def test_demo_data(world):
+    import time_machine
+
+    from vigie.monitoring.heartbeats.demo import load_demo
+    from vigie.monitoring.models import Alert, CheckStatus, Ping
+
+    now = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        created = load_demo(now)
+    assert len(created) == 4
+    backup_a, export_a, backup_b, _export_b = (Check.objects.get(pk=check.pk) for check in created)
+    assert backup_a.status == CheckStatus.UP and export_a.status == CheckStatus.UP
+    assert backup_b.status == CheckStatus.DOWN and Alert.objects.get().source_check == backup_b
+    assert backup_a.last_duration_seconds == 70 * 60
+    assert Ping.objects.filter(heartbeat=backup_a, kind="start").count() == 7
+    assert restore_status(backup_a, today=now.date())[1] == "ok"
+    assert restore_status(backup_b, today=now.date())[1] == "untested"

@@ -74,10 +74,10 @@ def failed(ping: IncomingPing) -> bool:
     return ping.kind == PingKind.FAIL
 
 
-def record_ping(ping: IncomingPing, *, now: datetime | None = None) -> bool | None:
-    """Store a ping and apply it to its check; None when no active client's heartbeat has this key.
+def record_ping(ping: IncomingPing, *, now: datetime | None = None) -> bool:
+    """Store a ping and apply it to its check; False when no active client's heartbeat has this key.
 
-    Returns (True) after the ping is committed: the caller may acknowledge it. The common pings
+    Returns True once the ping is committed: the caller may acknowledge it. The common pings
     take the one-statement path of ``fastpath`` on PostgreSQL; the others this general one.
     """
     now = now or timezone.now()
@@ -102,7 +102,7 @@ def record_ping(ping: IncomingPing, *, now: datetime | None = None) -> bool | No
         )
         # The unique key alone picks the row (its index); a probe's key takes no pings.
         if check is None or check.kind != CheckKind.HEARTBEAT:
-            return None
+            return False
         stored = Ping(
             heartbeat=check,
             at=now,

@@ -81,7 +81,7 @@ def _ping(request: HttpRequest, ping_key: uuid.UUID, kind: str, exit_status: int
             body_truncated=truncated,
         )
     )
-    if stored is None:
+    if not stored:
         return _answer("not found", 404)
     return _answer("OK")
 
