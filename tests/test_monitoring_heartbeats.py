@@ -390,6 +390,7 @@ def test_common_pings_outside_a_transaction_match_the_general_path(world):
     from django.db import connection
 
     from vigie.monitoring.heartbeats import fastpath
+    from vigie.monitoring.heartbeats.batching import writer
 
     client = Client()
     assert fastpath.applies("success", None, None) == (connection.vendor == "postgresql")
@@ -433,3 +434,4 @@ def test_common_pings_outside_a_transaction_match_the_general_path(world):
         world.client_a.is_active = False
         world.client_a.save()
         assert ping(client, check).status_code == 404 and ping(client, check, "/log").status_code == 404
+    writer.stop()

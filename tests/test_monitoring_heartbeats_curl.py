@@ -27,6 +27,15 @@ def sh(script: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture(autouse=True)
+def _stop_the_batch_writer():
+    """The writer keeps its own connection: close it before the test database goes away."""
+    yield
+    from vigie.monitoring.heartbeats.batching import writer
+
+    writer.stop()
+
+
 @pytest.fixture
 def backup(world: Any) -> Check:
     return create_check(
@@ -128,3 +137,46 @@ def test_exit_status_out_of_range_and_bad_rid(live_server, backup):
     assert curl("-sS", "-o", "/dev/null", "-w", "%{http_code}", url + "?rid=pas-un-uuid").stdout == "400"
     assert curl("-sS", "-o", "/dev/null", "-w", "%{http_code}", url + "/255").stdout == "200"
     assert Ping.objects.get(heartbeat=backup).exit_status == 255
+
+
+def test_concurrent_pings_are_all_stored(live_server, world):
+    """32 clients at once, several on the same check: every 200 is a stored row (on PostgreSQL the
+    pings share batches; a second ping of a check in the same batch waits for the next one)."""
+    import http.client
+    import threading
+    from urllib.parse import urlparse
+
+    checks = [
+        create_check(by=world.admin, organization=world.client_a, kind="heartbeat", name=f"Tâche {n}", period_seconds=3600)
+        for n in range(8)
+    ]
+    address = urlparse(live_server.url)
+    answers: list[int] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        try:
+            for round_ in range(10):
+                check = checks[(number + round_) % len(checks)]
+                suffix = "/log" if round_ == 9 else ("/0" if round_ % 2 else "")
+                connection.request("POST" if suffix else "GET", f"/ping/{check.ping_key}{suffix}", body=b"x" if suffix else None)
+                response = connection.getresponse()
+                response.read()
+                with lock:
+                    answers.append(response.status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert answers.count(200) == len(answers) == 320
+    assert Ping.objects.count() == 320
+    assert Ping.objects.filter(kind="log").count() == 32 and Ping.objects.filter(kind="exit", exit_status=0).count() == 128
+    for check in checks:
+        check.refresh_from_db()
+        assert check.status == CheckStatus.UP and check.late_at is not None
+        assert check.last_ping_at == Ping.objects.filter(heartbeat=check).exclude(kind="log").latest("at").at

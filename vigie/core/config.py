@@ -156,6 +156,8 @@ class VigieConfig:
     # Heartbeats: how much of a ping's body is kept (bytes), and when a restore test is stale (days).
     ping_body_limit: int = field(default=100_000)
     restore_test_max_age_days: int = field(default=180)
+    # Heartbeats on PostgreSQL: pings arriving together share one statement and one commit.
+    ping_batches: bool = field(default=True)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -220,4 +222,5 @@ def load(base_dir: Path) -> VigieConfig:
         satisfaction_days=_positive("SATISFACTION_DAYS", 14),
         ping_body_limit=_positive("PING_BODY_LIMIT", 100_000),
         restore_test_max_age_days=_positive("RESTORE_TEST_MAX_AGE_DAYS", 180),
+        ping_batches=read_bool("PING_BATCHES", True),
     )

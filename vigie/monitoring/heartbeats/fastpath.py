@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 
 from vigie.monitoring.models import CheckKind, CheckStatus, PingKind, ScheduleKind
@@ -84,6 +85,10 @@ def _execute(sql: str, params: dict[str, Any]) -> Any:
 
 def try_record(values: dict[str, Any], kind: str, now: datetime) -> str:
     """Record the ping in one statement if it is a common one; say what happened."""
+    if getattr(settings, "VIGIE_PING_BATCHES", False):
+        from vigie.monitoring.heartbeats.batching import writer
+
+        return STORED if writer.submit(values, kind, now) else ELSEWHERE
     sql = LOG_SQL if kind == PingKind.LOG else SUCCESS_SQL
     params = {**values, "kind": kind, "now": now}
     try:
