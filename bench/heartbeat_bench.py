@@ -379,8 +379,8 @@ def run(
     checks: int = CHECKS,
     seconds: int = 20,
     concurrency: int = CONCURRENCY,
-    workers: int = 3,
-    threads: int = 4,
+    workers: int = 2,
+    threads: int = 16,
     client: str = "auto",
     output_dir: Path | None = None,
 ) -> dict[str, Any]:
@@ -448,8 +448,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checks", type=int, default=CHECKS)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--client", choices=["auto", "wrk", "threads"], default="auto")
     parser.add_argument("--output-dir", type=Path, default=None)
     args = parser.parse_args(argv)
