@@ -509,6 +509,7 @@ SUB_BENCHES: tuple[tuple[str, str], ...] = (
     ("bench.cmdb_bench", "cmdb"),
     ("bench.alert_intake_bench", "alert_intake"),
     ("bench.metrics_bench", "metrics"),
+    ("bench.heartbeat_bench", "heartbeat"),
 )
 
 

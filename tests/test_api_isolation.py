@@ -39,8 +39,10 @@ from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
 from vigie.monitoring import checks as check_services
 from vigie.monitoring.alerting.signals import Signal, record_signal
+from vigie.monitoring.checks import create_check
+from vigie.monitoring.heartbeats.restore import record_restore_test
 from vigie.monitoring.models import Alert as MonitoringAlert
-from vigie.monitoring.models import Check, IntakeSource, ProbeResult
+from vigie.monitoring.models import Check, IntakeSource, ProbeResult, RestoreTest
 from vigie.monitoring.tokens import issue_source
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -115,6 +117,8 @@ TENANT_ROUTES = {
     # Supervision of client A: its staff and its manager and IT contact read it, not its requesters.
     "check": True,
     "alert": True,
+    # Restore tests of client A's backups: staff serving it, its manager and IT contact.
+    "restore-test": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -186,6 +190,7 @@ class TenantA:
     alerting: dict[str, int]
     check: Check
     alert: MonitoringAlert
+    restore_test: RestoreTest
 
 
 @pytest.fixture
@@ -292,9 +297,17 @@ def tenant_a(world: World) -> TenantA:
         Signal(world.client_a.pk, f"check:{check.pk}", True, check.created_at, "check", summary="Alerte LYNX-3318")
     )
     assert alert is not None
+    backup = create_check(
+        by=world.admin, organization=world.client_a, kind="heartbeat", name="Sauvegarde GAUFRE-4410", is_backup=True
+    )
+    restore_test = record_restore_test(
+        backup, by=world.admin, performed_on=date(2026, 1, 5), result="success", evidence="Restauration CANNELE-8841"
+    )
     secrets = [
         "GAZELLE-4471",
         "LYNX-3318",
+        "GAUFRE-4410",
+        "CANNELE-8841",
         "FOURNEAU-7781",
         "GOUPIL-4471",
         ticket.reference,
@@ -361,6 +374,7 @@ def tenant_a(world: World) -> TenantA:
         alerting=alerting_objects(world, world.client_a, "GOUPIL-4471"),
         check=check,
         alert=alert,
+        restore_test=restore_test,
     )
 
 
@@ -400,6 +414,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "alert-policy": {"pk": a.alerting["policy_id"]},
         "check": {"pk": a.check.pk},
         "alert": {"pk": a.alert.pk},
+        "restore-test": {"pk": a.restore_test.pk},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]
@@ -457,6 +472,7 @@ def _snapshot() -> dict[str, int]:
         IntakeSource,
         Check,
         MonitoringAlert,
+        RestoreTest,
     ]
     state = {model.__name__: model.objects.count() for model in models}
     state["revoked"] = ApiToken.objects.filter(revoked_at__isnull=False).count()
@@ -587,6 +603,11 @@ def test_outsiders_cannot_create_inside_another_tenant(world: World, tenant_a: T
         },
         "alert-acknowledgement-list": {"alert": tenant_a.alerting["alert_id"]},
         "check-list": {"organization": world.client_a.pk, "kind": "http", "name": "Intrusion", "target": "https://x.test/"},
+        "restore-test-list": {
+            "backup": RestoreTest.objects.get().backup_id,
+            "performed_on": "2026-01-06",
+            "result": "failed",
+        },
     }
     for email, client in clients.items():
         for name, payload in payloads.items():

@@ -139,7 +139,9 @@ def test_the_alert_page_offers_acknowledgement_to_serving_staff_until_done(world
 
     from vigie.monitoring.alerting import Signal, record_signal
 
-    alert = record_signal(Signal(world.client_a.pk, "gen:disk", True, timezone.now(), source_kind="generic", summary="Disque plein"))
+    alert = record_signal(
+        Signal(world.client_a.pk, "gen:disk", True, timezone.now(), source_kind="generic", summary="Disque plein")
+    )
     assert alert is not None
     client = login(world.tech_a)
     page = client.get(f"/desk/monitoring/alerts/{alert.pk}/").content.decode()

@@ -14,6 +14,7 @@ fails, so that whoever adds it says here which object it takes.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,7 +43,18 @@ from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
 from vigie.monitoring import checks as check_services
 from vigie.monitoring.alerting.signals import Signal, record_signal
-from vigie.monitoring.models import Alert, AlertPolicy, Check, IntakeSource, MaintenanceWindow, NotificationChannel, Ping
+from vigie.monitoring.checks import create_check
+from vigie.monitoring.heartbeats.restore import record_restore_test
+from vigie.monitoring.models import (
+    Alert,
+    AlertPolicy,
+    Check,
+    IntakeSource,
+    MaintenanceWindow,
+    NotificationChannel,
+    Ping,
+    RestoreTest,
+)
 from vigie.monitoring.tokens import issue_source
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
@@ -85,12 +97,13 @@ STRICT_NAMESPACES = frozenset(
         "change_feed",
         "monitoring",
         "client_monitoring",
+        "ping",
     }
 )
 # A month that has started, for the monthly review routes (the object is the client company).
 REVIEWED_MONTH = "2025-01"
 # Public pages opened by a signed token (no login): a forged token is a 404 for everyone.
-TOKEN_NAMESPACES = frozenset({"satisfaction", "change_feed"})
+TOKEN_NAMESPACES = frozenset({"satisfaction", "change_feed", "ping"})
 
 # The staff interface: a 404 for every client user, whatever object the route names.
 STAFF_NAMESPACES = frozenset(
@@ -164,6 +177,7 @@ class Objects:
     intake_source: IntakeSource
     alerting: dict[str, int]
     monitoring: dict[str, int]
+    check: Check
 
     def for_model(self, model: type[models.Model]) -> models.Model | None:
         by_model: dict[type[models.Model], models.Model] = {
@@ -195,6 +209,7 @@ class Objects:
             AlertPolicy: AlertPolicy.objects.get(pk=self.alerting["policy_id"]),
             Check: Check.objects.get(pk=self.monitoring["check_id"]),
             Alert: Alert.objects.get(pk=self.monitoring["alert_id"]),
+            RestoreTest: RestoreTest.objects.filter(backup=self.check).first(),
         }
         return by_model.get(model)
 
@@ -270,6 +285,7 @@ def client_b_objects(world) -> Objects:
         intake_source=issue_source(by=world.admin, organization=world.client_b, kind="generic", name="Secret du cabinet")[0],
         alerting=alerting_objects(world, world.client_b),
         monitoring=monitoring_objects(world, world.client_b),
+        check=backup_check(world, world.client_b),
     )
 
 
@@ -286,6 +302,15 @@ def monitoring_objects(world: Any, organization: Organization) -> dict[str, int]
     )
     assert alert is not None
     return {"check_id": check.pk, "ping_id": ping.pk, "alert_id": alert.pk, "organization_id": organization.pk}
+
+
+def backup_check(world: Any, organization: Organization) -> Check:
+    """A heartbeat of a backup job of ``organization``, with a restore test."""
+    check = create_check(
+        by=world.admin, organization=organization, kind="heartbeat", name="Secret du cabinet NAS", is_backup=True
+    )
+    record_restore_test(check, by=world.admin, performed_on=timezone.localdate(), result="success", evidence="Secret du cabinet")
+    return check
 
 
 def knowledge_article(world: Any, organization: Organization) -> Article:
@@ -438,6 +463,14 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.intake_source.pk
         elif name in ("window_id", "channel_id", "alert_id", "organization_id"):
             kwargs[name] = 999999 if missing else objects.alerting[name]
+        elif name == "check_id":
+            kwargs[name] = 999999 if missing else objects.check.pk
+        elif name == "ping_key":
+            # The key is the credential: a key this installation never issued (client B's own key
+            # is a secret its scripts hold, not something an outsider can name).
+            kwargs[name] = uuid.uuid4()
+        elif name == "status":
+            kwargs[name] = 0
         elif name == "pk":
             model = _model_of(route)
             if model in SHARED_MODELS:
@@ -540,6 +573,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
             by=world.admin, organization=world.client_a, title="Le leur", incidents=[own]
         ).reference,
         "source_id": issue_source(by=world.admin, organization=world.client_a, kind="zabbix", name="Zabbix")[0].pk,
+        "check_id": backup_check(world, world.client_a).pk,
     }
     client = login(user)
     staff_routes = [route for route in all_routes() if route.namespace in STAFF_NAMESPACES]

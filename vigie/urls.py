@@ -8,6 +8,7 @@ from vigie.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.health, name="health"),
+    path("ping/", include("vigie.monitoring.heartbeats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("vigie.accounts.urls")),

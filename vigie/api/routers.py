@@ -18,6 +18,7 @@ from vigie.api.views.monitoring_alerting import (
 )
 from vigie.api.views.monitoring_alerts import AlertViewSet
 from vigie.api.views.monitoring_checks import CheckViewSet
+from vigie.api.views.monitoring_heartbeats import RestoreTestViewSet
 from vigie.api.views.monitoring_intake import IntakeSourceViewSet
 from vigie.api.views.problems import KnownErrorViewSet, ProblemViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
@@ -81,3 +82,4 @@ router.register("alert-policies", AlertPolicyViewSet, basename="alert-policy")
 router.register("alert-acknowledgements", AlertAcknowledgementViewSet, basename="alert-acknowledgement")
 router.register("checks", CheckViewSet, basename="check")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("restore-tests", RestoreTestViewSet, basename="restore-test")

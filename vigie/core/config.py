@@ -157,6 +157,11 @@ class VigieConfig:
     max_alert_intake_bytes: int = field(default=1024 * 1024)
     # How many days raw 5-minute machine metrics are kept (hourly and daily rollups last longer).
     metrics_raw_days: int = field(default=8)
+    # Heartbeats: how much of a ping's body is kept (bytes), and when a restore test is stale (days).
+    ping_body_limit: int = field(default=100_000)
+    restore_test_max_age_days: int = field(default=180)
+    # Heartbeats on PostgreSQL: pings arriving together share one statement and one commit.
+    ping_batches: bool = field(default=True)
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -221,4 +226,7 @@ def load(base_dir: Path) -> VigieConfig:
         satisfaction_days=_positive("SATISFACTION_DAYS", 14),
         max_alert_intake_bytes=_positive("MAX_ALERT_INTAKE_BYTES", 1024 * 1024),
         metrics_raw_days=_positive("METRICS_RAW_DAYS", 8),
+        ping_body_limit=_positive("PING_BODY_LIMIT", 100_000),
+        restore_test_max_age_days=_positive("RESTORE_TEST_MAX_AGE_DAYS", 180),
+        ping_batches=read_bool("PING_BATCHES", True),
     )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from vigie.monitoring.heartbeats import restore_views
 from vigie.monitoring.views import alerting, alerts, board, checks, items, sources
 
 app_name = "monitoring"
@@ -36,4 +37,5 @@ urlpatterns = [
     path("alerts/", alerts.alert_list, name="alert_list"),
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert_detail"),
     path("items/<int:item_id>/metrics/", items.item_metrics, name="item_metrics"),
+    path("checks/<int:check_id>/restore-tests/new/", restore_views.restore_test_create, name="restore_test_create"),
 ]
