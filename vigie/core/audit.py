@@ -9,6 +9,7 @@ request middleware say who is acting with ``acting_as``.
 from __future__ import annotations
 
 import contextvars
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -65,7 +66,7 @@ def _plain(value: Any) -> Any:
         return str(value.pk)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Decimal | FieldFile):
+    if isinstance(value, Decimal | FieldFile | uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
