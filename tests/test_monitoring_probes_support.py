@@ -32,6 +32,7 @@ from cryptography.x509.oid import NameOID
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     rdap: dict[str, dict[str, Any]] = {}
+    requests = 0  # every request any test server received
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass
@@ -50,6 +51,7 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        Handler.requests += 1
         parts = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         path = parts.path

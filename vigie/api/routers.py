@@ -10,6 +10,7 @@ from vigie.api.views.contracts import ContractViewSet, LicenceViewSet, SupplierV
 from vigie.api.views.imports import TicketImportViewSet
 from vigie.api.views.knowledge import ArticleViewSet, KnowledgeCategoryViewSet
 from vigie.api.views.kpis import KpiViewSet
+from vigie.api.views.monitoring_probes import ProbePolicyViewSet
 from vigie.api.views.problems import KnownErrorViewSet, ProblemViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.reviews import ReviewViewSet
@@ -65,3 +66,4 @@ router.register("configuration-items", ConfigurationItemViewSet, basename="confi
 router.register("relations", RelationViewSet, basename="relation")
 router.register("problems", ProblemViewSet, basename="problem")
 router.register("known-errors", KnownErrorViewSet, basename="known-error")
+router.register("probe-policies", ProbePolicyViewSet, basename="probe-policy")

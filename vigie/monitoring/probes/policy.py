@@ -88,6 +88,8 @@ class AddressPolicy:
             ip = ipaddress.ip_address(address.split("%", 1)[0] if isinstance(address, str) else address)
         except ValueError:
             return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            return self._allows_one(ip.ipv4_mapped)  # the connection goes to this IPv4 address
         candidates = {ip, _unwrap(ip)}
         return all(self._allows_one(candidate) for candidate in candidates)
 
