@@ -141,7 +141,11 @@ def claim_batch(claim: str, limit: int, policies: PolicyCache, cutoff: datetime 
 def next_run(scheduled: datetime, interval: int, now: datetime) -> datetime:
     following = scheduled + timedelta(seconds=interval)
     catch_up = timedelta(seconds=int(getattr(settings, "VIGIE_PROBE_CATCH_UP_SECONDS", 300)))
-    return following if following >= now - catch_up else now
+    if following >= now - catch_up:
+        return following
+    # Far behind (the probes were stopped): the next slot of the same grid after now.
+    missed = int((now - scheduled).total_seconds() // interval) + 1
+    return scheduled + timedelta(seconds=interval * missed)
 
 
 def _update_sql() -> str:
