@@ -79,9 +79,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"not found")
 
 
+class Listener(ThreadingHTTPServer):
+    request_queue_size = 1024  # bursts of connections from the probes must not be dropped
+    daemon_threads = True
+
+
 class Server:
     def __init__(self, context: ssl.SSLContext | None = None) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = Listener(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         if context is not None:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)

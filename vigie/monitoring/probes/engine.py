@@ -12,13 +12,14 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from vigie.monitoring.probes import store
@@ -27,10 +28,14 @@ from vigie.monitoring.probes.runner import ProbeResources, run_probe
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# httpx logs every request at INFO: thousands of lines a minute from a probe, and real CPU.
+for _noisy in ("httpx", "httpcore"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 FLUSH_SIZE = 500
 FLUSH_SECONDS = 0.5
 POLL_SECONDS = 0.25
+HEALTH_CHECK_SECONDS = 30.0
 
 
 def _close_connection() -> None:
@@ -49,6 +54,8 @@ class EngineStats:
     recorded: int = 0
     released: int = 0
     batches: int = 0
+    claim_seconds: float = 0.0
+    write_seconds: float = 0.0
 
 
 @dataclass
@@ -70,13 +77,23 @@ class ProbeEngine:
         self._flushing: asyncio.Future[int] | None = None
         self._wake = asyncio.Event()
         self._resources: ProbeResources | None = None
+        self._checked_at = 0.0
 
     # -- database thread ------------------------------------------------------------------------
 
     async def _in_db(self, function: Callable[..., T], *args: Any) -> T:
         def call() -> T:
-            close_old_connections()
-            return function(*args)
+            # Health-check the connection now and then, not on every call (with SQLite's
+            # CONN_MAX_AGE of 0, close_old_connections would reopen the database each time).
+            now = time.monotonic()
+            if now - self._checked_at > HEALTH_CHECK_SECONDS:
+                self._checked_at = now
+                close_old_connections()
+            try:
+                return function(*args)
+            except (OperationalError, InterfaceError):
+                connection.close()  # reconnect on the next call
+                raise
 
         return await asyncio.get_running_loop().run_in_executor(self._db, call)
 
@@ -116,7 +133,14 @@ class ProbeEngine:
         # Claim in chunks (not one by one as slots free up): fewer, larger transactions.
         if free < min(self.batch_size, self.concurrency) // 4 or free <= 0:
             return 0
-        jobs = await self._in_db(store.claim_batch, self._next_claim(), min(free, self.batch_size), self._policies, cutoff)
+        started = time.perf_counter()
+        try:
+            jobs = await self._in_db(store.claim_batch, self._next_claim(), min(free, self.batch_size), self._policies, cutoff)
+        except Exception:
+            logger.exception("claiming checks failed; trying again")
+            return 0
+        finally:
+            self.stats.claim_seconds += time.perf_counter() - started
         self.stats.claimed += len(jobs)
         if jobs:
             self.stats.batches += 1
@@ -153,11 +177,14 @@ class ProbeEngine:
                 self._flushing = asyncio.ensure_future(self._write(batch))
 
     async def _write(self, batch: list[store.Completed]) -> int:
+        started = time.perf_counter()
         try:
             recorded = await self._in_db(store.write_results, batch, self.name)
         except Exception:
             logger.exception("writing %s probe results failed; their claims will expire and be run again", len(batch))
             return 0
+        finally:
+            self.stats.write_seconds += time.perf_counter() - started
         self.stats.recorded += recorded
         return recorded
 

@@ -10,6 +10,9 @@ alive: one client's connection must not serve another client's check.
 from __future__ import annotations
 
 import contextvars
+import importlib.util
+import itertools
+import sys
 import typing
 from typing import Any
 
@@ -21,7 +24,15 @@ from vigie.monitoring.probes.base import Outcome, ProbeJob, Stopwatch
 from vigie.monitoring.probes.policy import UNRESTRICTED, AddressPolicy, resolve_checked
 from vigie.monitoring.probes.tls import client_context
 
+# httpcore tries ``import sniffio`` on every request; when it is not installed, a failed import is
+# not cached and costs a search of the whole import path each time. Record it as missing once.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
 MAX_BODY = 1024 * 1024
+# httpcore scans its pool's connection list for every request: with hundreds of requests in
+# flight, one pool costs quadratic time. Requests are spread over several small pools instead.
+POOLS = 32
 USER_AGENT = "Vigie-probe/1.0"
 
 current_policy: contextvars.ContextVar[AddressPolicy] = contextvars.ContextVar("probe_policy", default=UNRESTRICTED)
@@ -81,25 +92,31 @@ def _transport(verify: bool) -> httpx.AsyncHTTPTransport:
 
 
 class HttpClients:
-    """One verifying and one non-verifying client, shared by all the HTTP checks of a probe process."""
+    """Verifying and non-verifying clients, shared by all the HTTP checks of a probe process."""
 
     def __init__(self) -> None:
-        self._clients: dict[bool, httpx.AsyncClient] = {}
+        self._clients: dict[bool, list[httpx.AsyncClient]] = {}
+        self._turn = itertools.count()
 
     def get(self, verify: bool) -> httpx.AsyncClient:
         if verify not in self._clients:
-            self._clients[verify] = httpx.AsyncClient(
-                transport=_transport(verify),
-                follow_redirects=False,
-                trust_env=False,
-                headers={"User-Agent": USER_AGENT},
-                limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
-            )
-        return self._clients[verify]
+            self._clients[verify] = [
+                httpx.AsyncClient(
+                    transport=_transport(verify),
+                    follow_redirects=False,
+                    trust_env=False,
+                    headers={"User-Agent": USER_AGENT},
+                    limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+                )
+                for _ in range(POOLS)
+            ]
+        clients = self._clients[verify]
+        return clients[next(self._turn) % len(clients)]
 
     async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
+        for clients in self._clients.values():
+            for client in clients:
+                await client.aclose()
         self._clients.clear()
 
 
