@@ -33,8 +33,8 @@ for _noisy in ("httpx", "httpcore"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 FLUSH_SIZE = 500
-FLUSH_SECONDS = 0.5
-POLL_SECONDS = 0.25
+FLUSH_SECONDS = 0.2
+POLL_SECONDS = 0.1
 HEALTH_CHECK_SECONDS = 30.0
 
 
