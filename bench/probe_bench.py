@@ -127,7 +127,7 @@ def prepare_database(database_url: str) -> None:
             if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                 db.execute(f'CREATE DATABASE "{name}"')
     env = {**os.environ, "VIGIE_DATABASE_URL": database_url}
-    subprocess.run([sys.executable, "-m", "vigie.cli", "migrate", "--noinput", "-v", "0"], check=True, cwd=REPO, env=env)  # noqa: S603
+    subprocess.run([sys.executable, "-m", "vigie.cli", "migrate", "--noinput", "-v", "0"], check=True, cwd=REPO, env=env)
 
 
 def load_checks(count: int, interval: int, http_port: int, tcp_port: int, start: datetime) -> None:
@@ -136,7 +136,9 @@ def load_checks(count: int, interval: int, http_port: int, tcp_port: int, start:
     from vigie.monitoring.models import Check, CheckKind, ProbePolicy, ProbeResult
     from vigie.tenancy.models import Organization, OrganizationKind
 
-    client, _ = Organization.objects.get_or_create(slug="probe-bench", defaults={"name": "Probe bench", "kind": OrganizationKind.CLIENT})
+    client, _ = Organization.objects.get_or_create(
+        slug="probe-bench", defaults={"name": "Probe bench", "kind": OrganizationKind.CLIENT}
+    )
     ProbePolicy.objects.update_or_create(organization=client, defaults={"allowed_networks": "127.0.0.0/8"})
     ProbeResult.objects.filter(probe_check__organization=client).delete()
     Check.objects.filter(organization=client).delete()
@@ -182,7 +184,7 @@ def run(
     database_url: str = DATABASE_URL, checks: int = 6000, interval: int = 20, seconds: float = 60, concurrency: int = 500
 ) -> dict[str, Any]:
     http_port, tcp_port = free_port(), free_port()
-    targets = subprocess.Popen(  # noqa: S603
+    targets = subprocess.Popen(
         [sys.executable, "-m", "bench.probe_bench", "--serve-targets", str(http_port), str(tcp_port)],
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -202,7 +204,7 @@ def run(
         log(f"{checks} checks every {interval} s: demand {checks * 60 / interval:,.0f}/min")
         env = {**os.environ, "VIGIE_DATABASE_URL": database_url}
         log_file = (RESULTS / "probe-process.log").open("wb")
-        probe = subprocess.Popen(  # noqa: S603
+        probe = subprocess.Popen(
             [sys.executable, "-m", "vigie.cli", "probe", "--name", "bench", "--concurrency", str(concurrency)],
             cwd=REPO,
             env=env,

@@ -36,6 +36,8 @@ from vigie.contracts.models import Contract, Licence, LicenceKeyReveal, Supplier
 from vigie.core.models import AuditEntry
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, ArticleTicketLink, ArticleVersion, ArticleVote, KnowledgeCategory
+from vigie.monitoring.models import ProbePolicy
+from vigie.monitoring.probes import services as probe_services
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
 from vigie.problems.models import KnownError, Problem, ProblemIncident
@@ -99,6 +101,8 @@ TENANT_ROUTES = {
     # Problems and known errors of client A: provider staff serving it only.
     "problem": True,
     "known-error": True,
+    # The probe policy of client A: provider staff serving it only.
+    "probe-policy": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -166,6 +170,7 @@ class TenantA:
     relation: Relation
     problem: Problem
     known_error: KnownError
+    probe_policy: ProbePolicy | None = None
 
 
 @pytest.fixture
@@ -325,6 +330,9 @@ def tenant_a(world: World) -> TenantA:
         relation=relation,
         problem=problem,
         known_error=known_error,
+        probe_policy=probe_services.update_probe_policy(
+            world.client_a, by=world.admin, allowed_networks="10.77.0.0/16", allow_public=True
+        ),
     )
 
 
@@ -358,6 +366,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "relation": {"pk": a.relation.pk},
         "problem": {"reference": a.problem.reference},
         "known-error": {"pk": a.known_error.pk},
+        "probe-policy": {"pk": a.probe_policy.pk if a.probe_policy else 0},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]

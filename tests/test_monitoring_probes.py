@@ -46,7 +46,9 @@ def trusted_ca(settings: Any, tls: TlsServers) -> Path:
     return tls.ca_file
 
 
-def job(kind: str, target: str, port: int | None = None, policy: AddressPolicy = LOOPBACK, timeout: float = 3, **options: Any) -> ProbeJob:
+def job(
+    kind: str, target: str, port: int | None = None, policy: AddressPolicy = LOOPBACK, timeout: float = 3, **options: Any
+) -> ProbeJob:
     return ProbeJob(
         check_id=1,
         organization_id=1,
@@ -241,7 +243,9 @@ def test_dns_records_hold_expected_values(dns_server: DnsServer) -> None:
     assert a.ok, a.message
     assert a.details["records"] == ["192.0.2.10", "192.0.2.11"]
     assert run(job("dns", "example.test", nameserver=ns, record_type="MX", expected=["10 mail.example.test"])).ok
-    assert run(job("dns", "example.test", nameserver=ns, record_type="TXT", expected=["v=spf1 include:_spf.example.test -all"])).ok
+    assert run(
+        job("dns", "example.test", nameserver=ns, record_type="TXT", expected=["v=spf1 include:_spf.example.test -all"])
+    ).ok
     assert run(job("dns", "www.example.test", nameserver=ns, record_type="CNAME", expected=["example.test."])).ok
     assert run(job("dns", "example.test", nameserver=ns, record_type="NS", expected=["NS1.example.test"])).ok
     assert run(job("dns", "v6.example.test", nameserver=ns, record_type="AAAA", expected=["2001:db8::1"])).ok
@@ -281,7 +285,9 @@ def _rdap(expires: datetime) -> dict[str, Any]:
             {"eventAction": "registration", "eventDate": "2004-05-17T00:00:00Z"},
             {"eventAction": "expiration", "eventDate": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
         ],
-        "entities": [{"roles": ["registrar"], "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "Gandi SAS"]]]}],
+        "entities": [
+            {"roles": ["registrar"], "vcardArray": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", "Gandi SAS"]]]}
+        ],
     }
 
 

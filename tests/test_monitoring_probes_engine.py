@@ -19,7 +19,7 @@ from vigie.monitoring import checks
 from vigie.monitoring.models import Alert, AlertSeverity, AlertStatus, Check, CheckStatus, ProbePolicy, ProbeResult
 from vigie.monitoring.probes import store
 from vigie.monitoring.probes.base import Outcome
-from vigie.monitoring.probes.engine import ProbeEngine, EngineStats
+from vigie.monitoring.probes.engine import EngineStats, ProbeEngine
 from vigie.monitoring.probes.tasks import purge_probe_results
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +43,9 @@ def allow_loopback(world: World) -> None:
 
 
 def probe(world: World, kind: str, target: str, **fields: Any) -> Check:
-    return checks.create_check(by=world.admin, organization=world.client_a, kind=kind, name=f"{kind} {target}", target=target, **fields)
+    return checks.create_check(
+        by=world.admin, organization=world.client_a, kind=kind, name=f"{kind} {target}", target=target, **fields
+    )
 
 
 def run_once(name: str = "test-probe") -> EngineStats:

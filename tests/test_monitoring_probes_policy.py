@@ -16,7 +16,7 @@ from tests.test_api_support import api_as
 from tests.test_monitoring_probes import job, run
 from tests.test_monitoring_probes_support import Server
 from vigie.monitoring import checks
-from vigie.monitoring.models import Check, ProbePolicy
+from vigie.monitoring.models import ProbePolicy
 from vigie.monitoring.probes import services
 from vigie.monitoring.probes.policy import AddressPolicy, PolicyRefused, parse_networks, resolve_checked
 from vigie.monitoring.probes.validation import validate_probe
@@ -69,7 +69,9 @@ def test_default_policy_allows_public_addresses(address: str) -> None:
 
 
 def test_allowed_networks_and_public_switch() -> None:
-    policy = AddressPolicy(tuple(parse_networks("10.20.0.0/16\n# the office\n192.168.1.0/24\n169.254.0.0/16")), allow_public=False)
+    policy = AddressPolicy(
+        tuple(parse_networks("10.20.0.0/16\n# the office\n192.168.1.0/24\n169.254.0.0/16")), allow_public=False
+    )
     assert policy.allows("10.20.3.4")
     assert policy.allows("::ffff:10.20.3.4")
     assert policy.allows("192.168.1.200")
@@ -92,7 +94,6 @@ def test_every_resolved_address_is_checked() -> None:
             asyncio.run(resolve_checked("localhost", 80, only_v4))
 
 
-
 @pytest.fixture(scope="module")
 def web() -> Iterator[Server]:
     server = Server()
@@ -104,7 +105,12 @@ def test_loopback_refused_without_policy_and_never_connected(web: Server) -> Non
     from tests.test_monitoring_probes_support import Handler
 
     before = Handler.requests
-    for kind, target, port in [("http", f"{web.url}/ok", None), ("tcp", "127.0.0.1", web.port), ("tls", "localhost", web.port), ("icmp", "127.0.0.1", None)]:
+    for kind, target, port in [
+        ("http", f"{web.url}/ok", None),
+        ("tcp", "127.0.0.1", web.port),
+        ("tls", "localhost", web.port),
+        ("icmp", "127.0.0.1", None),
+    ]:
         outcome = run(job(kind, target, port, policy=AddressPolicy()))
         assert not outcome.ok
         assert outcome.message.endswith("not allowed by the client's probe policy."), outcome.message
@@ -122,7 +128,7 @@ def test_redirect_to_a_refused_address_is_refused(web: Server) -> None:
     from tests.test_monitoring_probes_support import Handler
 
     policy = AddressPolicy(tuple(parse_networks("127.0.0.1/32")), False)
-    for target in ("http://127.0.0.2:%s/ok" % web.port, "http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/"):
+    for target in (f"http://127.0.0.2:{web.port}/ok", "http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/"):
         before = Handler.requests
         outcome = run(job("http", f"{web.url}/redirect?to={target}", policy=policy))
         assert not outcome.ok
@@ -174,11 +180,18 @@ def test_validation_names_the_field(kind: str, fields: dict[str, Any], field: st
 
 def test_validation_cleans_good_values() -> None:
     cleaned = validate_probe(
-        "dns", {"target": "Example.COM.", "options": {"record_type": "mx", "expected": [" 10 mail.example.com "]}, "timeout_seconds": 5}
+        "dns",
+        {"target": "Example.COM.", "options": {"record_type": "mx", "expected": [" 10 mail.example.com "]}, "timeout_seconds": 5},
     )
-    assert cleaned == {"target": "example.com", "options": {"record_type": "MX", "expected": ["10 mail.example.com"]}, "timeout_seconds": 5.0}
+    assert cleaned == {
+        "target": "example.com",
+        "options": {"record_type": "MX", "expected": ["10 mail.example.com"]},
+        "timeout_seconds": 5.0,
+    }
     assert validate_probe("tcp", {"target": "db.example.com:5432", "port": None})["target"] == "db.example.com:5432"
-    assert validate_probe("http", {"target": "https://[2001:db8::1]:8443/health"})["target"] == "https://[2001:db8::1]:8443/health"
+    assert (
+        validate_probe("http", {"target": "https://[2001:db8::1]:8443/health"})["target"] == "https://[2001:db8::1]:8443/health"
+    )
 
 
 def test_validation_messages_are_localised() -> None:
@@ -197,7 +210,12 @@ def test_create_check_validates_probe(world: World) -> None:
         checks.create_check(by=world.admin, organization=world.client_a, kind="tcp", name="SSH", target="srv.example.com")
     assert "port" in raised.value.message_dict
     check = checks.create_check(
-        by=world.admin, organization=world.client_a, kind="http", name="Site", target="https://example.com", options={"keyword": "Bienvenue"}
+        by=world.admin,
+        organization=world.client_a,
+        kind="http",
+        name="Site",
+        target="https://example.com",
+        options={"keyword": "Bienvenue"},
     )
     assert check.next_run_at is not None and check.options == {"keyword": "Bienvenue"}
 
@@ -233,7 +251,9 @@ def test_policy_page_is_a_404_for_others(world: World, login: Any) -> None:
 @pytest.mark.django_db
 def test_policy_api(world: World) -> None:
     api = api_as(world.tech_a)
-    created = api.post("/api/v1/probe-policies/", {"organization": world.client_a.pk, "allowed_networks": "10.0.0.0/8"}, format="json")
+    created = api.post(
+        "/api/v1/probe-policies/", {"organization": world.client_a.pk, "allowed_networks": "10.0.0.0/8"}, format="json"
+    )
     assert created.status_code == 201, created.content
     policy_id = created.json()["id"]
     assert created.json()["allow_public"] is True
@@ -255,7 +275,3 @@ def test_services_refuse_a_network_of_everything() -> None:
     with pytest.raises(ValidationError):
         services.clean_networks("0.0.0.0/0")
     assert services.clean_networks("10.0.0.1/8\n\n10.0.0.0/8 # dup") == "10.0.0.0/8"
-
-
-def _unused(check: Check) -> None:  # keeps the import used for readers of the fixtures
-    pass

@@ -22,6 +22,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ def start_probe(name: str, database: Database, tmp_path: Path) -> subprocess.Pop
         "DJANGO_SETTINGS_MODULE": "vigie.settings",
     }
     log = (tmp_path / f"{name}.log").open("wb")
-    return subprocess.Popen(  # noqa: S603 - fixed argument list
+    return subprocess.Popen(
         [sys.executable, "-m", "vigie.cli", "probe", "--name", name, "--concurrency", "200", "--grace", "5"],
         env=env,
         stdout=log,
@@ -157,7 +158,7 @@ def test_three_probe_processes_share_the_work_exactly_once(world: World, web: Se
         time.sleep(RUN_AFTER_KILL)
         ended_at = timezone.now()
     finally:
-        for name, process in processes.items():
+        for process in processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in processes.values():
@@ -182,7 +183,7 @@ def test_three_probe_processes_share_the_work_exactly_once(world: World, web: Se
         ordered = sorted(times)
         assert len(ordered) == len(set(ordered)), f"check {check_id}: a slot ran twice"
         assert ordered[0] == first_due, f"check {check_id}: the first slot was skipped"
-        gaps = [later - earlier for earlier, later in zip(ordered, ordered[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in pairwise(ordered)]
         assert all(gap == interval for gap in gaps), f"check {check_id}: a slot was skipped ({gaps})"
         assert next_runs[check_id] == ordered[-1] + interval, f"check {check_id}: the next slot is not the one after the last run"
         # The fleet kept up: the last run is recent, although the slots the killed process held
@@ -193,9 +194,10 @@ def test_three_probe_processes_share_the_work_exactly_once(world: World, web: Se
     for check_id, next_run_at in held:
         slot = moment(next_run_at)
         assert runner.get((check_id, slot)) in {"probe-1", "probe-2"}, f"check {check_id}: slot {slot} not taken over"
-    assert all(moment(at) < killed_at for at in [row[0] for row in database.rows(
-        "SELECT at FROM monitoring_proberesult WHERE probe_name = %s", ("probe-3",)
-    )])
+    assert all(
+        moment(at) < killed_at
+        for at in [row[0] for row in database.rows("SELECT at FROM monitoring_proberesult WHERE probe_name = %s", ("probe-3",))]
+    )
     total = sum(len(times) for times in slots.values())
     expected_minimum = sum((ended_at - first_due).total_seconds() // intervals[c] - 8 for c in intervals)
     assert total >= expected_minimum

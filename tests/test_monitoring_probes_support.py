@@ -34,7 +34,7 @@ class Handler(BaseHTTPRequestHandler):
     rdap: dict[str, dict[str, Any]] = {}
     requests = 0  # every request any test server received
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
@@ -56,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
         query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         path = parts.path
         if path == "/ok":
-            self._send(200, "<html>Bonjour, tout va bien. Vigie</html>".encode(), {"Content-Type": "text/html; charset=utf-8"})
+            self._send(200, b"<html>Bonjour, tout va bien. Vigie</html>", {"Content-Type": "text/html; charset=utf-8"})
         elif path.startswith("/status/"):
             self._send(int(path.rsplit("/", 1)[1]), b"status page")
         elif path == "/error-page":
@@ -117,7 +117,9 @@ def _key() -> ec.EllipticCurvePrivateKey:
 
 
 def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Vigie tests")])
+    return x509.Name(
+        [x509.NameAttribute(NameOID.COMMON_NAME, common), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Vigie tests")]
+    )
 
 
 @dataclass
@@ -147,9 +149,7 @@ class Authority:
             .not_valid_before(now - timedelta(days=30))
             .not_valid_after(now + timedelta(days=3650))
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-            )
+            .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
             .sign(self.key, hashes.SHA256())
         )
         self.ca_file = directory / "ca.pem"

@@ -39,6 +39,7 @@ from vigie.contracts import services as contract_services
 from vigie.contracts.models import Contract, Licence, Supplier
 from vigie.knowledge import services as knowledge_services
 from vigie.knowledge.models import Article, ArticleStatus, KnowledgeCategory, Visibility
+from vigie.monitoring.models import ProbePolicy
 from vigie.notifications.models import InboundEmail
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -180,6 +181,7 @@ class Objects:
             ConfigurationItem: ConfigurationItem.objects.get(pk=self.cmdb["item_id"]),
             Relation: Relation.objects.get(pk=self.cmdb["relation_id"]),
             KnownError: self.known_error,
+            ProbePolicy: ProbePolicy.objects.get_or_create(organization=self.organization)[0],
         }
         return by_model.get(model)
 
@@ -364,6 +366,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.inbound.pk
         elif name == "organization_slug":
             kwargs[name] = "nulle-part" if missing else objects.organization.slug
+        elif name == "organization_id":
+            kwargs[name] = 999999 if missing else objects.organization.pk
         elif name == "month":
             kwargs[name] = REVIEWED_MONTH
         elif name == "token":
@@ -490,6 +494,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "contract_id": contract.pk,
         "licence_id": licence.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
+        "organization_id": world.client_a.pk,  # their own company: still no staff page for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),
         "problem_reference": problem_services.create_problem(

@@ -8,6 +8,7 @@ results and one executemany of check updates). The event loop never waits on the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -162,10 +163,8 @@ class ProbeEngine:
 
     async def _sleep(self, seconds: float) -> None:
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
-        except TimeoutError:
-            pass
 
     async def _maybe_flush(self) -> None:
         if self._flushing is not None and self._flushing.done():
@@ -199,7 +198,7 @@ class ProbeEngine:
     async def _drain(self, grace_seconds: float) -> None:
         """Let in-flight runs finish; past the grace period, cancel them and release their claims."""
         if self._running:
-            done, pending = await asyncio.wait(list(self._running), timeout=grace_seconds)
+            _done, pending = await asyncio.wait(list(self._running), timeout=grace_seconds)
             if pending:
                 unfinished = [self._running[task] for task in pending if task in self._running]
                 for task in pending:

@@ -191,4 +191,9 @@ async def probe_http(job: ProbeJob, clients: HttpClients) -> Outcome:
     if threshold is not None and latency > float(threshold):
         message = _("Too slow: %(latency)s ms (limit %(limit)s ms).") % {"latency": round(latency), "limit": threshold}
         return Outcome(False, message, latency, details)
-    return Outcome(True, _("Status %(status)s in %(latency)s ms.") % {"status": response.status_code, "latency": round(latency)}, latency, details)
+    return Outcome(
+        True,
+        _("Status %(status)s in %(latency)s ms.") % {"status": response.status_code, "latency": round(latency)},
+        latency,
+        details,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import os
 import shutil
@@ -45,10 +46,8 @@ def describe_error(error: BaseException) -> str:
 
 async def close(writer: Any) -> None:
     writer.close()
-    try:
+    with contextlib.suppress(OSError, TimeoutError):
         await asyncio.wait_for(writer.wait_closed(), 1)
-    except (OSError, TimeoutError):
-        pass
 
 
 async def probe_tcp(job: ProbeJob) -> Outcome:
@@ -75,7 +74,7 @@ def _checksum(data: bytes) -> int:
     total = sum(struct.unpack(f"!{len(data) // 2}H", data))
     total = (total >> 16) + (total & 0xFFFF)
     total += total >> 16
-    return ~total & 0xFFFF
+    return int(~total & 0xFFFF)
 
 
 def _echo_request(version: int, identifier: int, sequence: int, payload: bytes) -> bytes:
@@ -98,8 +97,8 @@ def icmp_socket(version: int) -> tuple[socket.socket, bool]:
 def _parse_reply(data: bytes, version: int, raw: bool) -> tuple[int, int, int]:
     if raw and version == 4:
         data = data[(data[0] & 0x0F) * 4 :]
-    kind, _code, _checksum_, identifier, sequence = struct.unpack("!BBHHH", data[:8])
-    return kind, identifier, sequence
+    kind, _code, _checksum, identifier, sequence = struct.unpack("!BBHHH", data[:8])
+    return int(kind), int(identifier), int(sequence)
 
 
 async def _ping_socket(address: str, timeout: float) -> float:
@@ -134,7 +133,15 @@ async def _ping_binary(address: str, timeout: float) -> float:
         raise PermissionError(_("ICMP needs a raw socket (root), net.ipv4.ping_group_range or the ping program."))
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
-        binary, "-n", "-c", "1", "-W", str(max(1, int(timeout))), address, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        binary,
+        "-n",
+        "-c",
+        "1",
+        "-W",
+        str(max(1, int(timeout))),
+        address,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     output, _err = await asyncio.wait_for(process.communicate(), timeout + 2)
     if process.returncode != 0:

@@ -63,7 +63,7 @@ async def run_probe(job: ProbeJob, resources: ProbeResources) -> Outcome:
         return await asyncio.wait_for(_dispatch(job, resources), budget)
     except PolicyRefused as refused:
         return Outcome(False, str(refused), None, {"refused_address": refused.address})
-    except (TimeoutError, asyncio.TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpx.TimeoutException):
         return Outcome(False, _("No answer within the time limit."))
     except httpx.HTTPError as error:
         return Outcome(False, describe_http_error(error))

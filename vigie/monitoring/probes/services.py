@@ -29,10 +29,15 @@ def clean_networks(text: str) -> str:
             network = ipaddress.ip_network(line, strict=False)
         except ValueError:
             raise ValidationError(
-                {"allowed_networks": _("Line %(number)s: “%(value)s” is not a network in CIDR notation.") % {"number": number, "value": line}}
+                {
+                    "allowed_networks": _("Line %(number)s: “%(value)s” is not a network in CIDR notation.")
+                    % {"number": number, "value": line}
+                }
             ) from None
         if network.prefixlen == 0:
-            raise ValidationError({"allowed_networks": _("Line %(number)s: a network cannot cover every address.") % {"number": number}})
+            raise ValidationError(
+                {"allowed_networks": _("Line %(number)s: a network cannot cover every address.") % {"number": number}}
+            )
         lines.append(str(network))
     if len(lines) > MAX_NETWORKS:
         raise ValidationError({"allowed_networks": _("At most %(count)s networks.") % {"count": MAX_NETWORKS}})

@@ -111,7 +111,9 @@ def claim_batch(claim: str, limit: int, policies: PolicyCache, cutoff: datetime 
         budget = max(run_budget(row["timeout_seconds"], row["options"] or {}) for row in rows)
         until = now + timedelta(seconds=lease_seconds() + budget)
         ids = [row["id"] for row in rows]
-        Check.objects.filter(Q(claimed_by="") | Q(claimed_until__lt=now), id__in=ids).update(claimed_by=claim, claimed_until=until)
+        Check.objects.filter(Q(claimed_by="") | Q(claimed_until__lt=now), id__in=ids).update(
+            claimed_by=claim, claimed_until=until
+        )
         owned = set(Check.objects.filter(id__in=ids, claimed_by=claim).values_list("id", flat=True))
         known = policies.load({row["organization_id"] for row in rows if row["id"] in owned})
     return [
@@ -199,7 +201,7 @@ def write_results(completed: Sequence[Completed], probe_name: str) -> int:
                     probe_name=probe_name[:64],
                 )
             )
-            status, failures, changed_at, next_at = _transition(job, outcome, row, item.finished_at, now, signals)
+            status, failures, changed_at, next_at = _transition(job, outcome, dict(row), item.finished_at, now, signals)
             updates.append(
                 (
                     adapt(item.finished_at),
@@ -229,10 +231,9 @@ def _transition(
     changed_at = row["status_changed_at"]
     if previous == CheckStatus.PAUSED:  # paused while it ran: record the run, change nothing else
         return previous, row["consecutive_failures"], changed_at, None
-    if row["next_run_at"] != job.scheduled_at:  # rescheduled while it ran (resumed, edited)
-        next_at = row["next_run_at"]
-    else:
-        next_at = next_run(job.scheduled_at, job.interval, now)
+    # Rescheduled while it ran (resumed, edited): keep the new time.
+    rescheduled = row["next_run_at"] != job.scheduled_at
+    next_at = row["next_run_at"] if rescheduled else next_run(job.scheduled_at, job.interval, now)
     if outcome.ok:
         if previous == CheckStatus.DOWN:
             signals.append(_signal(job, outcome, firing=False, at=at))

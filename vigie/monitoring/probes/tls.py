@@ -47,7 +47,9 @@ def _name(value: x509.Name) -> str:
 def certificate_details(der: bytes) -> dict[str, Any]:
     certificate = x509.load_der_x509_certificate(der)
     try:
-        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName
+        )
     except x509.ExtensionNotFound:
         names = []
     return {

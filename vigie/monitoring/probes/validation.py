@@ -144,8 +144,8 @@ def _clean_options(kind: str, options: Any) -> dict[str, Any]:
     return cleaned
 
 
-def _clean_target(kind: str, target: Any) -> str:
-    target = str(target or "").strip()
+def _clean_target(kind: str, value: Any) -> str:
+    target = str(value or "").strip()
     if not target:
         raise ValidationError({"target": _("A target is required.")})
     if kind == "http":

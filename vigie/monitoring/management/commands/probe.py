@@ -32,7 +32,9 @@ class Command(BaseCommand):
             raise CommandError(_("--concurrency must be at least 1."))
         engine = ProbeEngine(name=options["name"], concurrency=concurrency, batch_size=min(concurrency, 500))
         if options["verbosity"] >= 1:
-            self.stdout.write(_("Probe %(name)s started (%(concurrency)s at a time).") % {"name": engine.name, "concurrency": concurrency})
+            self.stdout.write(
+                _("Probe %(name)s started (%(concurrency)s at a time).") % {"name": engine.name, "concurrency": concurrency}
+            )
             self.stdout.flush()
         stats = asyncio.run(self._run(engine, options["once"], options["grace"]))
         if options["verbosity"] >= 1:
