@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -72,23 +73,26 @@ class ProbeEngine:
         self._sequence = 0
         self._stopping = asyncio.Event()
         self._policies = store.PolicyCache()
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigie-probe-db")
+        # Two database threads, each with its own connection: claiming the next batch does not
+        # wait for the previous batch's results to be written.
+        self._claimer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigie-probe-claim")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vigie-probe-write")
         self._running: dict[asyncio.Task[None], ProbeJob] = {}
         self._finished: list[store.Completed] = []
         self._flushing: asyncio.Future[int] | None = None
         self._wake = asyncio.Event()
         self._resources: ProbeResources | None = None
-        self._checked_at = 0.0
+        self._checked_at: dict[int, float] = {}
 
     # -- database thread ------------------------------------------------------------------------
 
-    async def _in_db(self, function: Callable[..., T], *args: Any) -> T:
+    async def _in_db(self, function: Callable[..., T], *args: Any, executor: ThreadPoolExecutor | None = None) -> T:
         def call() -> T:
             # Health-check the connection now and then, not on every call (with SQLite's
             # CONN_MAX_AGE of 0, close_old_connections would reopen the database each time).
-            now = time.monotonic()
-            if now - self._checked_at > HEALTH_CHECK_SECONDS:
-                self._checked_at = now
+            now, thread = time.monotonic(), threading.get_ident()
+            if now - self._checked_at.get(thread, 0.0) > HEALTH_CHECK_SECONDS:
+                self._checked_at[thread] = now
                 close_old_connections()
             try:
                 return function(*args)
@@ -96,7 +100,7 @@ class ProbeEngine:
                 connection.close()  # reconnect on the next call
                 raise
 
-        return await asyncio.get_running_loop().run_in_executor(self._db, call)
+        return await asyncio.get_running_loop().run_in_executor(executor or self._claimer, call)
 
     def _next_claim(self) -> str:
         self._sequence += 1
@@ -125,8 +129,9 @@ class ProbeEngine:
             await self._flush()
             if self._resources is not None:
                 await self._resources.aclose()
-            await self._in_db(_close_connection)
-            self._db.shutdown(wait=True)
+            for executor in (self._claimer, self._writer):
+                await self._in_db(_close_connection, executor=executor)
+                executor.shutdown(wait=True)
         return self.stats
 
     async def _claim(self, cutoff: datetime | None) -> int:
@@ -178,7 +183,7 @@ class ProbeEngine:
     async def _write(self, batch: list[store.Completed]) -> int:
         started = time.perf_counter()
         try:
-            recorded = await self._in_db(store.write_results, batch, self.name)
+            recorded = await self._in_db(store.write_results, batch, self.name, executor=self._writer)
         except Exception:
             logger.exception("writing %s probe results failed; their claims will expire and be run again", len(batch))
             return 0
