@@ -34,7 +34,7 @@ def test_serve_starts_a_probe_process_unless_told_not_to(tmp_path: Path, probe: 
     command = [sys.executable, "-m", "vigie.cli", "serve", "--port", str(closed_port()), "--web-workers", "1", "--no-worker"]
     if not probe:
         command.append("--no-probe")
-    serve = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    serve = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         children = wait_for(lambda: _children_commands(serve.pid) if len(_children_commands(serve.pid)) >= 1 + probe else None)
         assert any("gunicorn" in child for child in children)
