@@ -275,3 +275,19 @@ def test_services_refuse_a_network_of_everything() -> None:
     with pytest.raises(ValidationError):
         services.clean_networks("0.0.0.0/0")
     assert services.clean_networks("10.0.0.1/8\n\n10.0.0.0/8 # dup") == "10.0.0.0/8"
+
+
+@pytest.mark.django_db
+def test_demo_probes(world: World) -> None:
+    from django.utils import timezone
+
+    from vigie.monitoring.models import Alert, AlertSeverity, Check, ProbeResult
+    from vigie.monitoring.probes.demo import load_demo
+
+    written = load_demo(timezone.now())
+    assert written == ProbeResult.objects.count() > 0
+    assert Check.objects.filter(organization=world.client_a).count() == 5
+    alert = Alert.objects.get()
+    assert alert.severity == AlertSeverity.WARNING and alert.source_check is not None
+    for check in Check.objects.all():
+        validate_probe(check.kind, {"target": check.target, "options": check.options})
