@@ -182,7 +182,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run(
-    database_url: str = DATABASE_URL, checks: int = 12000, interval: int = 20, seconds: float = 60, concurrency: int = 500
+    database_url: str = DATABASE_URL, checks: int = 24000, interval: int = 20, seconds: float = 60, concurrency: int = 500
 ) -> dict[str, Any]:
     http_port, tcp_port = free_port(), free_port()
     targets = subprocess.Popen(
@@ -285,7 +285,7 @@ def write(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("VIGIE_BENCH_PROBE_DATABASE_URL", DATABASE_URL))
-    parser.add_argument("--checks", type=int, default=12000)
+    parser.add_argument("--checks", type=int, default=24000)
     parser.add_argument("--interval", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=500)
