@@ -510,6 +510,7 @@ SUB_BENCHES: tuple[tuple[str, str], ...] = (
     ("bench.alert_intake_bench", "alert_intake"),
     ("bench.metrics_bench", "metrics"),
     ("bench.heartbeat_bench", "heartbeat"),
+    ("bench.probe_bench", "probe"),
 )
 
 

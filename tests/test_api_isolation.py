@@ -42,7 +42,8 @@ from vigie.monitoring.alerting.signals import Signal, record_signal
 from vigie.monitoring.checks import create_check
 from vigie.monitoring.heartbeats.restore import record_restore_test
 from vigie.monitoring.models import Alert as MonitoringAlert
-from vigie.monitoring.models import Check, IntakeSource, ProbeResult, RestoreTest
+from vigie.monitoring.models import Check, IntakeSource, ProbePolicy, ProbeResult, RestoreTest
+from vigie.monitoring.probes import services as probe_services
 from vigie.monitoring.tokens import issue_source
 from vigie.problems import lifecycle as problem_lifecycle
 from vigie.problems import services as problem_services
@@ -119,6 +120,8 @@ TENANT_ROUTES = {
     "alert": True,
     # Restore tests of client A's backups: staff serving it, its manager and IT contact.
     "restore-test": True,
+    # The probe policy of client A: provider staff serving it only.
+    "probe-policy": True,
 }
 # Data of the provider shared by all its clients: readable as documented, never writable by outsiders.
 SHARED_ROUTES = {"group", "category", "priority-matrix", "knowledge-category"}
@@ -191,6 +194,7 @@ class TenantA:
     check: Check
     alert: MonitoringAlert
     restore_test: RestoreTest
+    probe_policy: ProbePolicy | None = None
 
 
 @pytest.fixture
@@ -375,6 +379,9 @@ def tenant_a(world: World) -> TenantA:
         check=check,
         alert=alert,
         restore_test=restore_test,
+        probe_policy=probe_services.update_probe_policy(
+            world.client_a, by=world.admin, allowed_networks="10.77.0.0/16", allow_public=True
+        ),
     )
 
 
@@ -415,6 +422,7 @@ def _arguments(route: Route, world: World, a: TenantA) -> dict[str, Any]:
         "check": {"pk": a.check.pk},
         "alert": {"pk": a.alert.pk},
         "restore-test": {"pk": a.restore_test.pk},
+        "probe-policy": {"pk": a.probe_policy.pk if a.probe_policy else 0},
         "group": {"pk": world.group_a.pk},
         "category": {"pk": Category.objects.get().pk},
         "priority-matrix": {"pk": PriorityMatrixCell.objects.order_by("pk").first().pk},  # type: ignore[union-attr]

@@ -87,15 +87,15 @@ def test_creating_an_http_probe_stores_its_options(world, login):
             "opt_expected_status": "200",
             "opt_keyword": "Bienvenue",
             "opt_follow_redirects": "on",
-            "options": '{"headers": {"X-Test": "1"}}',
+            "options": '{"max_redirects": 3}',
         },
     )
     assert response.status_code == 302
     check = Check.objects.get(name="Site vitrine")
-    assert check.options == {"expected_status": 200, "keyword": "Bienvenue", "follow_redirects": True, "headers": {"X-Test": "1"}}
+    assert check.options == {"expected_status": [200], "keyword": "Bienvenue", "follow_redirects": True, "max_redirects": 3}
     assert (check.interval_seconds, check.retries, check.severity) == (60, 1, "warning")
     edit = client.get(f"/desk/monitoring/checks/{check.pk}/edit/").content.decode()
-    assert 'value="Bienvenue"' in edit and "X-Test" in edit
+    assert 'value="Bienvenue"' in edit and "max_redirects" in edit
 
 
 def test_the_services_refusals_show_on_their_fields(world, login, monkeypatch):

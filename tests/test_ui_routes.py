@@ -53,6 +53,7 @@ from vigie.monitoring.models import (
     MaintenanceWindow,
     NotificationChannel,
     Ping,
+    ProbePolicy,
     RestoreTest,
 )
 from vigie.monitoring.tokens import issue_source
@@ -210,6 +211,7 @@ class Objects:
             Check: Check.objects.get(pk=self.monitoring["check_id"]),
             Alert: Alert.objects.get(pk=self.monitoring["alert_id"]),
             RestoreTest: RestoreTest.objects.filter(backup=self.check).first(),
+            ProbePolicy: ProbePolicy.objects.get_or_create(organization=self.organization)[0],
         }
         return by_model.get(model)
 
@@ -422,6 +424,8 @@ def fill(route: Route, objects: Objects, *, missing: bool = False) -> dict[str, 
             kwargs[name] = 999999 if missing else objects.inbound.pk
         elif name == "organization_slug":
             kwargs[name] = "nulle-part" if missing else objects.organization.slug
+        elif name == "organization_id":
+            kwargs[name] = 999999 if missing else objects.organization.pk
         elif name == "month":
             kwargs[name] = REVIEWED_MONTH
         elif name == "token":
@@ -565,6 +569,7 @@ def test_staff_routes_are_404_for_client_users(world, login, user_attr):
         "contract_id": contract.pk,
         "licence_id": licence.pk,
         "organization_slug": world.client_a.slug,  # their own company: still no staff report for them
+        "organization_id": world.client_a.pk,  # their own company: still no staff page for them
         "month": REVIEWED_MONTH,
         **cmdb_objects(world, world.client_a, service),
         **alerting_objects(world, world.client_a, "Le leur"),

@@ -289,3 +289,11 @@ LOGGING = {
 # The KPI indexes carry extra columns on PostgreSQL (covering indexes); SQLite has no such
 # indexes and builds them on the key columns alone, which is what it should do.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Agentless probes (``vigie probe``, docs/monitoring/probes.md).
+VIGIE_RDAP_BASE_URL = vigie_config.read("RDAP_BASE_URL", "https://rdap.org/")
+VIGIE_PROBE_NAMESERVER = vigie_config.read("PROBE_NAMESERVER", "") or ""
+VIGIE_PROBE_CA_FILE = vigie_config.read("PROBE_CA_FILE", "") or ""
+VIGIE_PROBE_RESULT_RETENTION_DAYS = vigie_config.read_int("PROBE_RESULT_RETENTION_DAYS", 90)
+VIGIE_PROBE_LEASE_SECONDS = vigie_config.read_int("PROBE_LEASE_SECONDS", 30)
+VIGIE_PROBE_CATCH_UP_SECONDS = vigie_config.read_int("PROBE_CATCH_UP_SECONDS", 300)

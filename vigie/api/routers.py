@@ -20,6 +20,7 @@ from vigie.api.views.monitoring_alerts import AlertViewSet
 from vigie.api.views.monitoring_checks import CheckViewSet
 from vigie.api.views.monitoring_heartbeats import RestoreTestViewSet
 from vigie.api.views.monitoring_intake import IntakeSourceViewSet
+from vigie.api.views.monitoring_probes import ProbePolicyViewSet
 from vigie.api.views.problems import KnownErrorViewSet, ProblemViewSet
 from vigie.api.views.reference import CategoryViewSet, PriorityMatrixViewSet
 from vigie.api.views.reviews import ReviewViewSet
@@ -83,3 +84,4 @@ router.register("alert-acknowledgements", AlertAcknowledgementViewSet, basename=
 router.register("checks", CheckViewSet, basename="check")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("restore-tests", RestoreTestViewSet, basename="restore-test")
+router.register("probe-policies", ProbePolicyViewSet, basename="probe-policy")

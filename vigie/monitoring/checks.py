@@ -75,6 +75,10 @@ def create_check(*, by: User, organization: Organization, kind: str, **fields: A
         raise ValidationError({"kind": _("Unknown kind of check.")})
     check = Check(organization=organization, kind=kind)
     fields.setdefault("name", "")
+    if kind in PROBE_KINDS:
+        fields.setdefault("target", "")
+        if kind == CheckKind.TCP:
+            fields.setdefault("port", None)
     cleaned = _validate(check, dict(fields))
     for name, value in cleaned.items():
         setattr(check, name, value)

@@ -169,7 +169,7 @@ def load_demo(now: datetime) -> int:
                 port=443,
                 severity="warning",
                 configuration_item=items.get(f"Certificat www.{domain}"),
-                options={"warn_days": 21},
+                options={"warning_days": 21},
                 interval_seconds=3600,
             )
             firewall = services.create_check(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from vigie.catalog.models import BusinessService
 from vigie.cmdb.models import ConfigurationItem
 from vigie.monitoring.models import AlertSeverity, Check, CheckKind, ScheduleKind
+from vigie.monitoring.probes.dns import RECORD_TYPES as PROBE_RECORD_TYPES
 from vigie.servicedesk.forms import VigieForm
 from vigie.tenancy.models import Organization
 
@@ -28,12 +29,12 @@ OPTION_FIELDS: dict[str, tuple[str, ...]] = {
     CheckKind.HTTP: ("expected_status", "keyword", "max_latency_ms", "follow_redirects"),
     CheckKind.TCP: (),
     CheckKind.ICMP: (),
-    CheckKind.TLS: ("warn_days",),
+    CheckKind.TLS: ("warning_days",),
     CheckKind.DNS: ("record_type", "expected"),
-    CheckKind.DOMAIN: ("warn_days",),
+    CheckKind.DOMAIN: ("warning_days",),
 }
 OPTION_PREFIX = "opt_"
-RECORD_TYPES = [(value, value) for value in ("A", "AAAA", "CNAME", "MX", "TXT", "NS", "CAA", "SOA")]
+RECORD_TYPES = [(value, value) for value in PROBE_RECORD_TYPES]
 
 
 def fields_for(kind: str) -> tuple[str, ...]:
@@ -98,7 +99,9 @@ class CheckForm(VigieForm):
         label=_("Slowest acceptable answer (ms)"), min_value=1, required=False, help_text=_("Slower is a failure.")
     )
     opt_follow_redirects = forms.BooleanField(label=_("Follow redirects"), required=False, initial=True)
-    opt_warn_days = forms.IntegerField(label=_("Warn this many days before expiry"), min_value=1, max_value=365, required=False)
+    opt_warning_days = forms.IntegerField(
+        label=_("Warn this many days before expiry"), min_value=1, max_value=365, required=False
+    )
     opt_record_type = forms.ChoiceField(label=_("Record type"), choices=RECORD_TYPES, initial="A", required=False)
     opt_expected = forms.CharField(
         label=_("Expected values"),

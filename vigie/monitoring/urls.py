@@ -3,7 +3,7 @@
 from django.urls import path
 
 from vigie.monitoring.heartbeats import restore_views
-from vigie.monitoring.views import alerting, alerts, board, checks, items, sources
+from vigie.monitoring.views import alerting, alerts, board, checks, items, probe_policy, sources
 
 app_name = "monitoring"
 
@@ -38,4 +38,5 @@ urlpatterns = [
     path("alerts/<int:alert_id>/", alerts.alert_detail, name="alert_detail"),
     path("items/<int:item_id>/metrics/", items.item_metrics, name="item_metrics"),
     path("checks/<int:check_id>/restore-tests/new/", restore_views.restore_test_create, name="restore_test_create"),
+    path("clients/<int:organization_id>/probe-policy/", probe_policy.probe_policy, name="probe_policy"),
 ]

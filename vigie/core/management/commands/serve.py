@@ -1,4 +1,5 @@
-"""``vigie serve``: web (gunicorn), worker and scheduler together, for the embedded install.
+"""``vigie serve``: web (gunicorn), worker and scheduler, and one probe process together, for the
+embedded install.
 
 Each part is its own process; none keeps state, so the same parts can be spread over
 several machines sharing one PostgreSQL (and Redis) instead.
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.VIGIE.port)
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("VIGIE_WEB_WORKERS", "3")))
         parser.add_argument("--no-worker", action="store_true", help="Run the web server only.")
+        parser.add_argument("--no-probe", action="store_true", help="Do not run the probes (vigie probe).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
@@ -48,6 +50,8 @@ class Command(BaseCommand):
         commands = [web]
         if not options["no_worker"]:
             commands.append([python, "-m", "vigie.cli", "worker"])
+        if not options["no_probe"]:
+            commands.append([python, "-m", "vigie.cli", "probe"])
         children = [subprocess.Popen(command) for command in commands]  # noqa: S603 - fixed argument lists
         address = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(_("Vigie is running on %(address)s (Ctrl+C to stop)") % {"address": address})
