@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.cmdb_bench import ensure_database
+from bench.database import ensure_database
 from bench.processes import REPO, base_environment, free_port, wait_until_ready, web_server
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/vigie_bench_intake"
@@ -228,7 +228,7 @@ def run(
         del os.environ[key]
     os.environ.update(environment)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    ensure_database(database_url)
+    ensure_database(database_url, log)
     import django
 
     django.setup()

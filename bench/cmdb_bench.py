@@ -25,7 +25,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
+
+from bench.database import conninfo_for, ensure_database
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/vigie_bench_cmdb"
@@ -47,32 +49,6 @@ WITH RECURSIVE closure(id) AS (
 
 def log(message: str) -> None:
     print(f"[cmdb-bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def conninfo_for(url: str, *, database: str | None = None) -> str:
-    parsed = urlparse(url)
-    parts = {
-        "host": parsed.hostname or "127.0.0.1",
-        "port": str(parsed.port or 5432),
-        "user": parsed.username or "postgres",
-        "dbname": database or parsed.path.lstrip("/"),
-    }
-    if parsed.password:
-        parts["password"] = parsed.password
-    return " ".join(f"{key}={value}" for key, value in parts.items())
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlparse(url).path.lstrip("/")
-    if name == "vigie_bench":
-        raise SystemExit("refusing to use vigie_bench: the ticket bench owns it")
-    with psycopg.connect(conninfo_for(url, database="postgres"), autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            log(f"created database {name}")
 
 
 def existing_size(conninfo: str) -> tuple[int, int]:
@@ -568,7 +544,7 @@ def run(
         del os.environ[key]
     os.environ.update(environment)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    ensure_database(database_url)
+    ensure_database(database_url, log)
     conninfo = conninfo_for(database_url)
     import django
 

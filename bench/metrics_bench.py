@@ -28,7 +28,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+
+from bench.database import conninfo_for, ensure_database
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/vigie_bench_metrics"
@@ -53,30 +54,6 @@ NOW = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
 
 def log(message: str) -> None:
     print(f"[metrics-bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def conninfo_for(url: str, *, database: str | None = None) -> str:
-    parsed = urlparse(url)
-    parts = {
-        "host": parsed.hostname or "127.0.0.1",
-        "port": str(parsed.port or 5432),
-        "user": parsed.username or "postgres",
-        "dbname": database or parsed.path.lstrip("/"),
-    }
-    if parsed.password:
-        parts["password"] = parsed.password
-    return " ".join(f"{key}={value}" for key, value in parts.items())
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlparse(url).path.lstrip("/")
-    with psycopg.connect(conninfo_for(url, database="postgres"), autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            log(f"created database {name}")
 
 
 def value_of(machine: int, metric: int, index: int) -> float:
@@ -125,7 +102,7 @@ def run(
         del os.environ[key]
     os.environ.update({"VIGIE_DATABASE_URL": database_url, "VIGIE_DATA_DIR": str(data_dir), "VIGIE_LANGUAGE": "en"})
     os.environ["DJANGO_SETTINGS_MODULE"] = "vigie.settings"
-    ensure_database(database_url)
+    ensure_database(database_url, log)
     conninfo = conninfo_for(database_url)
     import django
 

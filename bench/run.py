@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlparse
 
 from bench import loadgen, processes, report
+from bench.database import conninfo_for
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -118,19 +119,6 @@ def parse(argv: list[str] | None) -> Options:
 
 
 # --------------------------------------------------------------------------- database
-
-
-def conninfo_for(url: str, *, database: str | None = None) -> str:
-    parsed = urlparse(url)
-    parts = {
-        "host": parsed.hostname or "127.0.0.1",
-        "port": str(parsed.port or 5432),
-        "user": parsed.username or "postgres",
-        "dbname": database or parsed.path.lstrip("/"),
-    }
-    if parsed.password:
-        parts["password"] = parsed.password
-    return " ".join(f"{key}={value}" for key, value in parts.items())
 
 
 def prepare_database(options: Options) -> tuple[str, Any]:
