@@ -13,8 +13,12 @@ from vigie.tenancy.models import Organization
 
 
 def make_check(world: Any, organization: Organization, kind: str, name: str, **fields: Any) -> Check:
+    # A target each kind of probe accepts (its own validation refuses the others).
+    targets = {"http": "https://www.example.test/", "tcp": "www.example.test", "icmp": "www.example.test"}
     if kind != "heartbeat":
-        fields.setdefault("target", "https://www.example.test/")
+        fields.setdefault("target", targets.get(kind, "www.example.test"))
+    if kind == "tcp":
+        fields.setdefault("port", 443)
     return services.create_check(by=world.admin, organization=organization, kind=kind, name=name, **fields)
 
 

@@ -10,14 +10,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.models import TimeStampedModel
-from vigie.monitoring.models.visibility import visible_organizations
+from vigie.monitoring.models.visibility import ClientReadableQuerySet
 from vigie.tenancy.models import Organization
 
 
-class AgentQuerySet(models.QuerySet["Agent"]):
-    def visible_to(self, user: Any) -> AgentQuerySet:
-        condition = visible_organizations(user)
-        return self.all() if condition is None else self.filter(condition)
+class AgentQuerySet(ClientReadableQuerySet["Agent"]):
+    pass
 
 
 class Agent(TimeStampedModel):

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.models import TimeStampedModel
-from vigie.monitoring.models.visibility import visible_organizations
+from vigie.monitoring.models.visibility import ClientReadableQuerySet
 from vigie.tenancy.models import Organization
 
 
@@ -30,11 +30,7 @@ class AlertStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
 
 
-class AlertQuerySet(models.QuerySet["Alert"]):
-    def visible_to(self, user: Any) -> AlertQuerySet:
-        condition = visible_organizations(user)
-        return self.all() if condition is None else self.filter(condition)
-
+class AlertQuerySet(ClientReadableQuerySet["Alert"]):
     def firing(self) -> AlertQuerySet:
         return self.filter(status=AlertStatus.FIRING)
 
@@ -160,10 +156,8 @@ class Recurrence(models.TextChoices):
     MONTHLY = "monthly", _("Every month")
 
 
-class MaintenanceWindowQuerySet(models.QuerySet["MaintenanceWindow"]):
-    def visible_to(self, user: Any) -> MaintenanceWindowQuerySet:
-        condition = visible_organizations(user)
-        return self.all() if condition is None else self.filter(condition)
+class MaintenanceWindowQuerySet(ClientReadableQuerySet["MaintenanceWindow"]):
+    pass
 
 
 class MaintenanceWindow(TimeStampedModel):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigie.core.models import TimeStampedModel
 from vigie.monitoring.models.alerts import AlertSeverity
-from vigie.monitoring.models.visibility import visible_organizations
+from vigie.monitoring.models.visibility import ClientReadableQuerySet
 from vigie.tenancy.models import Organization
 
 
@@ -47,11 +47,7 @@ class ScheduleKind(models.TextChoices):
     CRON = "cron", _("Cron expression")
 
 
-class CheckQuerySet(models.QuerySet["Check"]):
-    def visible_to(self, user: Any) -> CheckQuerySet:
-        condition = visible_organizations(user)
-        return self.all() if condition is None else self.filter(condition)
-
+class CheckQuerySet(ClientReadableQuerySet["Check"]):
     def heartbeats(self) -> CheckQuerySet:
         return self.filter(kind=CheckKind.HEARTBEAT)
 

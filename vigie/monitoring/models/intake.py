@@ -3,13 +3,11 @@ own token (only a SHA-256 hash is stored), and a log of refused or accepted deli
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.models import TimeStampedModel
-from vigie.monitoring.models.visibility import staff_organizations
+from vigie.monitoring.models.visibility import StaffOnlyQuerySet
 from vigie.tenancy.models import Organization
 
 
@@ -21,10 +19,8 @@ class SourceKind(models.TextChoices):
     AGENT = "agent", _("Vigie agent enrolment")
 
 
-class IntakeSourceQuerySet(models.QuerySet["IntakeSource"]):
-    def visible_to(self, user: Any) -> IntakeSourceQuerySet:
-        condition = staff_organizations(user)
-        return self.all() if condition is None else self.filter(condition)
+class IntakeSourceQuerySet(StaffOnlyQuerySet["IntakeSource"]):
+    pass
 
 
 class IntakeSource(TimeStampedModel):

@@ -3,15 +3,13 @@ gateways...), per client and lowest severity, with quiet hours and escalation; a
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.crypto import EncryptedTextField
 from vigie.core.models import TimeStampedModel
 from vigie.monitoring.models.alerts import AlertSeverity
-from vigie.monitoring.models.visibility import staff_organizations
+from vigie.monitoring.models.visibility import StaffOnlyQuerySet
 from vigie.tenancy.models import Organization
 
 
@@ -20,10 +18,8 @@ class ChannelKind(models.TextChoices):
     APPRISE = "apprise", _("Chat or SMS (Apprise URL)")
 
 
-class NotificationChannelQuerySet(models.QuerySet["NotificationChannel"]):
-    def visible_to(self, user: Any) -> NotificationChannelQuerySet:
-        condition = staff_organizations(user)
-        return self.all() if condition is None else self.filter(condition)
+class NotificationChannelQuerySet(StaffOnlyQuerySet["NotificationChannel"]):
+    pass
 
 
 class NotificationChannel(TimeStampedModel):
