@@ -235,7 +235,7 @@ def test_policy_page_for_staff_serving_the_client(world: World, login: Any) -> N
     assert policy.allowed_networks == "10.20.0.0/16\n192.168.1.7/32" and policy.allow_public
     refused = client.post(url, {"allowed_networks": "10.20.0.0/16\nlocalhost"})
     assert refused.status_code == 422
-    assert "Line 2" in refused.content.decode()
+    assert "Ligne 2" in refused.content.decode()
     assert ProbePolicy.objects.get(organization=world.client_a).allowed_networks == "10.20.0.0/16\n192.168.1.7/32"
 
 

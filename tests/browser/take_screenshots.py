@@ -2,7 +2,7 @@
 
     rm -rf /tmp/uidemo && VIGIE_DATA_DIR=/tmp/uidemo .venv/bin/vigie migrate && VIGIE_DATA_DIR=/tmp/uidemo .venv/bin/vigie demo
     VIGIE_DATA_DIR=/tmp/uidemo VIGIE_PORT=8765 .venv/bin/vigie serve --no-worker &
-    .venv/bin/python -m tests.browser.take_screenshots http://127.0.0.1:8765 docs/img [practices]
+    .venv/bin/python -m tests.browser.take_screenshots http://127.0.0.1:8765 docs/img [practices|supervision]
 
 Uses Debian's Chromium (never a downloaded browser). Pages are shown in French, the project's first
 language: the browser asks for fr-FR and the demo users have no saved language. Chromium's own
@@ -64,12 +64,28 @@ def practices(browser: Any, base: str, out: Path) -> None:
     context.close()
 
 
+def supervision(browser: Any, base: str, out: Path) -> None:
+    """A client's health board, a website check with its latency graph (issue #5's supervision)."""
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 900}, timezone_id="Europe/Paris")
+    page = context.new_page()
+    log_in(page, base, ADMIN)
+    page.goto(f"{base}/desk/monitoring/")
+    page.locator("table a[href*='/desk/monitoring/clients/']").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "supervision-board.png"), full_page=True)
+    page.goto(f"{base}/desk/monitoring/checks/?kind=http")
+    page.locator("table a[href*='/desk/monitoring/checks/']").first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(out / "supervision-check.png"), full_page=True)
+    context.close()
+
+
 def main(base: str, out: Path, only: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        if only == "practices":
-            practices(browser, base, out)
+        if only in ("practices", "supervision"):
+            (practices if only == "practices" else supervision)(browser, base, out)
             browser.close()
             return
         context = browser.new_context(locale="fr-FR", viewport={"width": 1440, "height": 900}, timezone_id="Europe/Paris")

@@ -195,8 +195,8 @@ def load_demo(now: datetime) -> int:
             _probe_history(firewall, rng, now, 12.0, None)
             _probe_history(dns, rng, now, 8.0, None)
             _probe_history(registration, rng, now, 250.0, None)
-            Check.objects.filter(pk=certificate.pk).update(last_message="Expires in 12 days (Let's Encrypt R11)")
-            Check.objects.filter(pk=registration.pk).update(last_message="Registration expires in 40 days")
+            Check.objects.filter(pk=certificate.pk).update(last_message="Expire dans 12 jours (Let's Encrypt R11)")
+            Check.objects.filter(pk=registration.pk).update(last_message="Le domaine expire dans 40 jours")
             _heartbeat_history(backup, rng, now, hour=20, missed_last=index == 0)
             _heartbeat_history(export, rng, now, hour=0, missed_last=False, every=timedelta(hours=1))
             if index == 1:
