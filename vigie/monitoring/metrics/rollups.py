@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 
 from vigie.monitoring.metrics.policy import DAILY_DAYS, HOURLY_DAYS, day_start, hour_start, raw_days
@@ -28,66 +29,63 @@ def _upsert(rows: Iterable[MetricRollup]) -> int:
     return len(batch)
 
 
+def _narrowed(rows: QuerySet[Any], item_ids: Iterable[int] | None, names: Iterable[str] | None) -> QuerySet[Any]:
+    if item_ids is not None:
+        rows = rows.filter(configuration_item_id__in=list(item_ids))
+    if names is not None:
+        rows = rows.filter(name__in=list(names))
+    return rows
+
+
+def _store_groups(groups: QuerySet[Any], resolution: str) -> int:
+    """Upsert one rollup of ``resolution`` per (CI, metric, bucket) group."""
+    return _upsert(
+        MetricRollup(
+            configuration_item_id=group["configuration_item_id"],
+            name=group["name"],
+            resolution=resolution,
+            bucket_start=group["bucket"],
+            count=group["n"],
+            minimum=group["low"],
+            maximum=group["high"],
+            total=group["total_value"],
+        )
+        for group in groups.iterator(chunk_size=2000)
+    )
+
+
 def roll_up_hours(
     start: datetime, end: datetime, *, item_ids: Iterable[int] | None = None, names: Iterable[str] | None = None
 ) -> int:
     """(Re)compute the hourly rollups of the hours in [start, end) from the raw samples."""
-    samples = MetricSample.objects.filter(at__gte=hour_start(start), at__lt=hour_start(end))
-    if item_ids is not None:
-        samples = samples.filter(configuration_item_id__in=list(item_ids))
-    if names is not None:
-        samples = samples.filter(name__in=list(names))
+    samples = _narrowed(MetricSample.objects.filter(at__gte=hour_start(start), at__lt=hour_start(end)), item_ids, names)
     groups = (
         samples.annotate(bucket=TruncHour("at", tzinfo=UTC))
         .values("configuration_item_id", "name", "bucket")
         .annotate(n=Count("id"), low=Min("value"), high=Max("value"), total_value=Sum("value"))
         .order_by()
     )
-    return _upsert(
-        MetricRollup(
-            configuration_item_id=group["configuration_item_id"],
-            name=group["name"],
-            resolution=MetricResolution.HOUR,
-            bucket_start=group["bucket"],
-            count=group["n"],
-            minimum=group["low"],
-            maximum=group["high"],
-            total=group["total_value"],
-        )
-        for group in groups.iterator(chunk_size=2000)
-    )
+    return _store_groups(groups, MetricResolution.HOUR)
 
 
 def roll_up_days(
     start: datetime, end: datetime, *, item_ids: Iterable[int] | None = None, names: Iterable[str] | None = None
 ) -> int:
     """(Re)compute the daily rollups of the days in [start, end) from the hourly rollups."""
-    hourly = MetricRollup.objects.filter(
-        resolution=MetricResolution.HOUR, bucket_start__gte=day_start(start), bucket_start__lt=day_start(end)
+    hourly = _narrowed(
+        MetricRollup.objects.filter(
+            resolution=MetricResolution.HOUR, bucket_start__gte=day_start(start), bucket_start__lt=day_start(end)
+        ),
+        item_ids,
+        names,
     )
-    if item_ids is not None:
-        hourly = hourly.filter(configuration_item_id__in=list(item_ids))
-    if names is not None:
-        hourly = hourly.filter(name__in=list(names))
     groups = (
         hourly.annotate(bucket=TruncDay("bucket_start", tzinfo=UTC))
         .values("configuration_item_id", "name", "bucket")
         .annotate(n=Sum("count"), low=Min("minimum"), high=Max("maximum"), total_value=Sum("total"))
         .order_by()
     )
-    return _upsert(
-        MetricRollup(
-            configuration_item_id=group["configuration_item_id"],
-            name=group["name"],
-            resolution=MetricResolution.DAY,
-            bucket_start=group["bucket"],
-            count=group["n"],
-            minimum=group["low"],
-            maximum=group["high"],
-            total=group["total_value"],
-        )
-        for group in groups.iterator(chunk_size=2000)
-    )
+    return _store_groups(groups, MetricResolution.DAY)
 
 
 def _delete_in_batches(model: type[models.Model], condition: models.Q) -> int:
