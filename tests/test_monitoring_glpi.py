@@ -158,7 +158,7 @@ def test_unknown_or_other_kind_tokens_are_401(client, world):
     ("content_type", "raw", "message", "reason"),
     [
         ("application/x-compress-zlib", b"not zlib at all", None, "incorrect header check"),
-        ("application/x-compress-gzip", gzip.compress(b"{not json"), None, "JSON"),
+        ("application/x-compress-gzip", gzip.compress(b"{not json", mtime=0), None, "JSON"),
         ("application/json", b"<?xml version='1.0'?><REQUEST><QUERY>PROLOG</QUERY></REQUEST>", None, "XML"),
         ("application/json", None, {"action": "inventory", "content": {"bios": {"ssn": "X"}}}, "content.hardware.name"),
         (
