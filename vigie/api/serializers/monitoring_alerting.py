@@ -15,13 +15,8 @@ from vigie.monitoring.alerting import services
 from vigie.monitoring.models import Alert, AlertPolicy, MaintenanceWindow, NotificationChannel
 from vigie.monitoring.models.visibility import staff_organizations
 from vigie.monitoring.notify import channels
+from vigie.monitoring.permissions import configurable_clients
 from vigie.tenancy.models import Organization
-
-
-def _served(user: Any) -> Any:
-    condition = staff_organizations(user, field="pk")
-    clients = Organization.objects.clients()
-    return clients if condition is None else clients.filter(condition)
 
 
 class MaintenanceWindowSerializer(StrictFieldsMixin, serializers.ModelSerializer[MaintenanceWindow]):
@@ -48,7 +43,7 @@ class MaintenanceWindowSerializer(StrictFieldsMixin, serializers.ModelSerializer
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            served = _served(request.user)
+            served = configurable_clients(request.user)
             scope_queryset(self, "organization", served)
             scope_queryset(self, "configuration_item", ConfigurationItem.objects.filter(organization__in=served))
             scope_queryset(self, "service", BusinessService.objects.filter(organization__in=served))
@@ -97,7 +92,7 @@ class NotificationChannelSerializer(StrictFieldsMixin, serializers.ModelSerializ
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            served = _served(request.user)
+            served = configurable_clients(request.user)
             scope_queryset(self, "organization", served)
             scope_queryset(self, "escalation_channel", NotificationChannel.objects.filter(organization__in=served))
 

@@ -9,8 +9,8 @@ from rest_framework import serializers
 
 from vigie.api.base import StrictFieldsMixin, scope_queryset
 from vigie.monitoring.models import ProbePolicy
-from vigie.monitoring.models.visibility import staff_organizations
-from vigie.tenancy.models import Organization, OrganizationKind
+from vigie.monitoring.permissions import configurable_clients
+from vigie.tenancy.models import Organization
 
 
 class ProbePolicySerializer(StrictFieldsMixin, serializers.ModelSerializer[ProbePolicy]):
@@ -31,10 +31,7 @@ class ProbePolicySerializer(StrictFieldsMixin, serializers.ModelSerializer[Probe
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
-        queryset = Organization.objects.filter(kind=OrganizationKind.CLIENT)
-        condition = staff_organizations(request.user if request is not None else None, "id")
-        if condition is not None:
-            queryset = queryset.filter(condition)
+        queryset = configurable_clients(request.user if request is not None else None)
         if self.instance is not None:
             self.fields["organization"].read_only = True
         scope_queryset(self, "organization", queryset)

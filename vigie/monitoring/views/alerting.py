@@ -21,7 +21,7 @@ from vigie.monitoring.alerting.forms import AlertPolicyForm, MaintenanceWindowFo
 from vigie.monitoring.models import Alert, MaintenanceWindow, NotificationChannel
 from vigie.monitoring.models.visibility import staff_organizations
 from vigie.monitoring.notify import channels as channel_services
-from vigie.monitoring.permissions import serves
+from vigie.monitoring.permissions import configurable_clients, serves
 from vigie.servicedesk.views.common import staff_required
 from vigie.tenancy.models import Organization
 
@@ -32,9 +32,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def served_clients(user: Any) -> QuerySet[Organization]:
-    condition = staff_organizations(user, field="pk")
-    clients = Organization.objects.clients().active()
-    return (clients if condition is None else clients.filter(condition)).order_by("name")
+    return configurable_clients(user).active().order_by("name")
 
 
 def _windows(request: HttpRequest) -> QuerySet[MaintenanceWindow]:
